@@ -1,0 +1,1 @@
+"""MIRA: captures lawyers' time entries and delivers them to Clio Manage."""

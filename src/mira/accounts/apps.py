@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "mira.accounts"
+    verbose_name = "Firms and users"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ActivationConfig(AppConfig):
+    name = "mira.activation"
+    verbose_name = "Go-live and Customer Success"

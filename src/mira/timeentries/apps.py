@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TimeEntriesConfig(AppConfig):
+    name = "mira.timeentries"
+    verbose_name = "Time entries"
