@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "mira.core",
     "mira.accounts",
     "mira.destinations",
     "mira.activation",
@@ -155,3 +156,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# The built-in Clio sandbox: requests per access token per minute (Clio's documented peak default
+# is 50) and the access-token lifetime (Clio Manage's is 30 days).
+MIRA_SANDBOX_RATE_LIMIT = config.env_int("MIRA_SANDBOX_RATE_LIMIT", 50)
+MIRA_SANDBOX_TOKEN_LIFETIME_SECONDS = config.env_int("MIRA_SANDBOX_TOKEN_LIFETIME_SECONDS", 30 * 24 * 3600)
