@@ -1,0 +1,245 @@
+"""Request handling shared by the sandbox's API v4 endpoints: version, bearer token, rate limit,
+permission, error bodies and paging.
+
+Errors use the spec's Error shape, {"error": {"type": ..., "message": ...}}, for every status.
+"""
+
+import dataclasses
+import functools
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from mira.sandbox import oauth
+from mira.sandbox.models import AccessToken, SandboxUser
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_VERSION = "4.0.9"
+# 4.0.4 is the first version that counts quantity in seconds; the sandbox serves only those semantics.
+# NOTE: 4.0.11 to 4.0.13 come from Clio's changelog; the spec copy lists versions up to 4.0.10.
+SUPPORTED_MINOR_VERSIONS = range(4, 14)
+VERSION_PATTERN = re.compile(r"^4\.0\.(\d{1,3})$")
+CONTENT_TYPE = "application/json; charset=utf-8"
+DEFAULT_RATE_LIMIT = 50
+RATE_WINDOW_SECONDS = 60
+PAGE_TOKEN_SALT = "mira.sandbox.page-token"
+
+READ = "read"
+READ_WRITE = "read_write"
+
+
+class ApiError(Exception):
+    """An API error response with the spec's Error body."""
+
+    def __init__(self, status: int, error_type: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_type = error_type
+        self.message = message
+        self.headers = headers or {}
+
+
+@dataclasses.dataclass
+class ApiContext:
+    """The caller of an endpoint: its access token, the user behind it and the requested API version."""
+
+    token: AccessToken
+    user: SandboxUser
+    version: str
+
+
+def json_response(status: int, payload: Any | None) -> HttpResponse:
+    body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+    response = HttpResponse(body, status=status, content_type=CONTENT_TYPE)
+    if payload is None:
+        del response["Content-Type"]
+    return response
+
+
+def error_response(error: ApiError) -> HttpResponse:
+    response = json_response(error.status, {"error": {"type": error.error_type, "message": error.message}})
+    for name, value in error.headers.items():
+        response[name] = value
+    return response
+
+
+def api_endpoint(permission: str, methods: dict[str, str]) -> Callable:
+    """Wrap an endpoint: `methods` maps each allowed HTTP method to the access level it needs."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            rate_headers: dict[str, str] = {}
+            version = DEFAULT_API_VERSION
+            try:
+                version = _requested_version(request)
+                token = _authenticate(request)
+                rate_headers = _count_request(token)
+                _check_method(request, methods)
+                _check_permission(token, permission, methods[request.method])
+                context = ApiContext(token=token, user=token.grant.user, version=version)
+                response = view(request, context, *args, **kwargs)
+            except ApiError as error:
+                logger.info("API %s %s -> %s %s", request.method, request.path, error.status, error.error_type)
+                response = error_response(error)
+
+            if response.status_code != 410:
+                response["X-API-VERSION"] = version
+            for name, value in rate_headers.items():
+                response[name] = value
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def _requested_version(request: HttpRequest) -> str:
+    value = request.headers.get("X-API-VERSION")
+    if value is None:
+        return DEFAULT_API_VERSION
+
+    match = VERSION_PATTERN.match(value.strip())
+    if match is None:
+        raise ApiError(410, "UnsupportedVersion", f"X-API-VERSION {value!r} is invalid; send a version like 4.0.9.")
+    if int(match.group(1)) not in SUPPORTED_MINOR_VERSIONS:
+        raise ApiError(
+            410, "UnsupportedVersion",
+            f"X-API-VERSION {value!r} is not supported; use 4.0.4 to 4.0.13 (default {DEFAULT_API_VERSION}).",
+        )
+    return value.strip()
+
+
+def _authenticate(request: HttpRequest) -> AccessToken:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise ApiError(401, "invalid_token", "Missing access token: send 'Authorization: Bearer <access token>'.")
+
+    record = oauth.find_access_token(value.strip())
+    problem = oauth.access_token_problem(record)
+    if problem:
+        raise ApiError(401, "invalid_token", problem)
+    return record
+
+
+# Requests counted per access-token digest in fixed 60-second windows: digest -> (window start, count).
+_rate_windows: dict[str, tuple[float, int]] = {}
+_rate_lock = threading.Lock()
+
+
+def rate_limit() -> int:
+    return int(getattr(settings, "MIRA_SANDBOX_RATE_LIMIT", DEFAULT_RATE_LIMIT))
+
+
+def _count_request(token: AccessToken) -> dict[str, str]:
+    limit = rate_limit()
+    now = time.time()
+    with _rate_lock:
+        start, count = _rate_windows.get(token.token_hash, (now, 0))
+        if now - start >= RATE_WINDOW_SECONDS:
+            start, count = now, 0
+        count += 1
+        _rate_windows[token.token_hash] = (start, count)
+
+    reset = int(start + RATE_WINDOW_SECONDS)
+    headers = {
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": str(max(limit - count, 0)),
+        "X-RateLimit-Reset": str(reset),
+    }
+    if count > limit:
+        retry_after = max(int(start + RATE_WINDOW_SECONDS - now) + 1, 1)
+        headers["Retry-After"] = str(retry_after)
+        raise ApiError(
+            429, "RateLimited", f"Rate limit of {limit} requests per {RATE_WINDOW_SECONDS} s exceeded; "
+            f"retry after {retry_after} s.", headers,
+        )
+    return headers
+
+
+def _check_method(request: HttpRequest, methods: dict[str, str]) -> None:
+    if request.method not in methods:
+        allowed = ", ".join(sorted(methods))
+        raise ApiError(405, "MethodNotAllowed", f"{request.method} is not allowed here; use {allowed}.")
+
+
+def _check_permission(token: AccessToken, permission: str, level: str) -> None:
+    granted = token.grant.app.permissions.get(permission)
+    if granted == READ_WRITE or (granted == READ and level == READ):
+        return
+    needed = "Read/Write" if level == READ_WRITE else "Read"
+    raise ApiError(
+        403, "ForbiddenError",
+        f"The app lacks the {permission.replace('_', ' ').title()} {needed} permission; "
+        "add it to the app and authorize again.",
+    )
+
+
+def parse_limit(request: HttpRequest, maximum: int) -> int:
+    raw = request.GET.get("limit")
+    if raw is None:
+        return maximum
+    try:
+        limit = int(raw)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= maximum:
+        raise ApiError(400, "ArgumentError", f"limit {raw!r} is invalid; use a whole number from 1 to {maximum}.")
+    return limit
+
+
+def paginate(request: HttpRequest, queryset: QuerySet, maximum_limit: int = 200) -> tuple[list, dict]:
+    """Return one page of the queryset ordered by id, and `meta` with the total and the next page's URL."""
+    limit = parse_limit(request, maximum_limit)
+    descending = _parse_order(request)
+    after_id = _parse_page_token(request, descending)
+
+    total = queryset.count()
+    if after_id is not None:
+        queryset = queryset.filter(id__lt=after_id) if descending else queryset.filter(id__gt=after_id)
+    records = list(queryset.order_by("-id" if descending else "id")[: limit + 1])
+
+    meta: dict[str, Any] = {"paging": {}, "records": total}
+    if len(records) > limit:
+        records = records[:limit]
+        meta["paging"]["next"] = _next_page_url(request, records[-1].id, descending)
+    return records, meta
+
+
+def _parse_order(request: HttpRequest) -> bool:
+    order = request.GET.get("order", "id(asc)")
+    if order not in ("id(asc)", "id(desc)"):
+        raise ApiError(400, "ArgumentError", f"order {order!r} is not supported by the sandbox; use id(asc) or id(desc).")
+    return order == "id(desc)"
+
+
+def _parse_page_token(request: HttpRequest, descending: bool) -> int | None:
+    raw = request.GET.get("page_token")
+    if raw is None:
+        return None
+    try:
+        payload = signing.loads(raw, salt=PAGE_TOKEN_SALT)
+        after_id = int(payload["after"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise ApiError(400, "ArgumentError", "page_token is invalid; follow meta.paging.next as returned.") from None
+    if payload.get("desc") != descending:
+        raise ApiError(400, "ArgumentError", "page_token was issued for another order; follow meta.paging.next as returned.")
+    return after_id
+
+
+def _next_page_url(request: HttpRequest, last_id: int, descending: bool) -> str:
+    params = [(key, value) for key, values in request.GET.lists() if key != "page_token" for value in values]
+    params.append(("page_token", signing.dumps({"after": last_id, "desc": descending}, salt=PAGE_TOKEN_SALT)))
+    return request.build_absolute_uri(request.path) + "?" + urlencode(params)

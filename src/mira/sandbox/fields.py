@@ -1,0 +1,291 @@
+"""The `fields` query parameter and record rendering, as Clio API v4 does them.
+
+`fields=id,name,matter{id,display_number}` selects top-level fields and, in braces, the fields of a
+nested record. Only one level of braces is allowed. With no `fields`, a record shows `id` and `etag`.
+Fields whose value is null are left out, because the OpenAPI spec declares no field as nullable.
+"""
+
+import dataclasses
+import datetime
+import hashlib
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+DEFAULT_FIELDS = ("id", "etag")
+
+
+class FieldsError(ValueError):
+    """A `fields` value that cannot be parsed or names a field the record does not have."""
+
+
+@dataclasses.dataclass(frozen=True)
+class FieldRequest:
+    name: str
+    nested: tuple["FieldRequest", ...] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Resource:
+    """Rendering rules of one record type: plain fields by getter, and relations to other resources."""
+
+    name: str
+    scalars: dict[str, Callable[[Any], Any]]
+    relations: dict[str, tuple[str, Callable[[Any], Any]]] = dataclasses.field(default_factory=dict)
+
+
+def parse_fields(value: str | None) -> tuple[FieldRequest, ...]:
+    """Parse a `fields` parameter into field requests; raise FieldsError on bad syntax or nesting."""
+    if not value:
+        return tuple(FieldRequest(name) for name in DEFAULT_FIELDS)
+
+    requests, position = _parse_list(value, 0, depth=0)
+    if position != len(value):
+        raise FieldsError(f"Invalid fields parameter {value!r}: unexpected '}}' at position {position}.")
+    return requests
+
+
+def _parse_list(text: str, position: int, depth: int) -> tuple[tuple[FieldRequest, ...], int]:
+    requests = []
+    name = ""
+    while position < len(text):
+        char = text[position]
+        if char == "{":
+            if depth >= 1:
+                raise FieldsError(
+                    f"Invalid fields parameter: {name!r} is nested more than one level deep; "
+                    "name fields of nested records only one level down."
+                )
+            if not name.strip():
+                raise FieldsError("Invalid fields parameter: '{' must follow a field name.")
+            nested, position = _parse_list(text, position + 1, depth + 1)
+            if position >= len(text) or text[position] != "}":
+                raise FieldsError(f"Invalid fields parameter: missing '}}' after the fields of {name.strip()!r}.")
+            requests.append(FieldRequest(name.strip(), nested))
+            name = ""
+            position += 1
+            continue
+        if char == "}":
+            break
+        if char == ",":
+            if name.strip():
+                requests.append(FieldRequest(name.strip()))
+            name = ""
+        else:
+            name += char
+        position += 1
+    if name.strip():
+        requests.append(FieldRequest(name.strip()))
+    return tuple(requests), position
+
+
+def validate_fields(resource_name: str, requests: tuple[FieldRequest, ...]) -> None:
+    """Raise FieldsError naming the first field the resource (or a nested resource) does not have."""
+    resource = RESOURCES[resource_name]
+    for request in requests:
+        if request.name in resource.scalars:
+            if request.nested is not None:
+                raise FieldsError(f"Field {request.name!r} of {resource.name} is not a record; remove its braces.")
+            continue
+        if request.name not in resource.relations:
+            raise FieldsError(f"Unknown field {request.name!r} for {resource.name}; check the spelling.")
+        if request.nested is not None:
+            nested_name = resource.relations[request.name][0]
+            _validate_nested(nested_name, request)
+
+
+def _validate_nested(resource_name: str, parent: FieldRequest) -> None:
+    resource = RESOURCES[resource_name]
+    for request in parent.nested or ():
+        if request.name not in resource.scalars and request.name not in resource.relations:
+            raise FieldsError(
+                f"Unknown field {request.name!r} for {resource.name} (in {parent.name}); check the spelling."
+            )
+
+
+def render(resource_name: str, record: Any, requests: tuple[FieldRequest, ...]) -> dict[str, Any]:
+    """Render one record with the requested fields, leaving out null values."""
+    resource = RESOURCES[resource_name]
+    output: dict[str, Any] = {}
+    for request in requests:
+        value = _render_field(resource, record, request)
+        if value is not None:
+            output[request.name] = value
+    return output
+
+
+def _render_field(resource: Resource, record: Any, request: FieldRequest) -> Any:
+    if request.name not in resource.scalars and request.name not in resource.relations:
+        # Only default fields get here (requested ones are validated first): a rate has no id or etag.
+        return None
+    if request.name in resource.scalars:
+        return _to_json(resource.scalars[request.name](record))
+
+    nested_name, getter = resource.relations[request.name]
+    related = getter(record)
+    if related is None:
+        return None
+    nested_requests = request.nested or tuple(FieldRequest(name) for name in DEFAULT_FIELDS)
+    # Inside a nested record, relations render with their default fields only.
+    flattened = tuple(FieldRequest(item.name) for item in nested_requests)
+    return render(nested_name, related, flattened)
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat(timespec="seconds")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def etag(record: Any) -> str:
+    """Return a quoted ETag that changes whenever the record's updated_at changes."""
+    stamp = f"{type(record).__name__}:{record.pk}:{record.updated_at.isoformat()}"
+    return '"' + hashlib.md5(stamp.encode(), usedforsecurity=False).hexdigest() + '"'
+
+
+def _initials(*names: str) -> str:
+    return "".join(name[:1] for name in names if name)
+
+
+def _hours(seconds: int) -> float:
+    return round(seconds / 3600, 4)
+
+
+ACCOUNT = Resource(
+    name="Account",
+    scalars={
+        "id": lambda account: account.id,
+        "etag": etag,
+        "name": lambda account: account.name,
+        "created_at": lambda account: account.created_at,
+        "updated_at": lambda account: account.updated_at,
+    },
+)
+
+USER = Resource(
+    name="User",
+    scalars={
+        "id": lambda user: user.id,
+        "etag": etag,
+        "name": lambda user: user.name,
+        "first_name": lambda user: user.first_name,
+        "last_name": lambda user: user.last_name,
+        "initials": lambda user: _initials(user.first_name, user.last_name),
+        "email": lambda user: user.email,
+        "enabled": lambda user: user.enabled,
+        "roles": lambda user: list(user.roles),
+        "rate": lambda user: user.rate,
+        "subscription_type": lambda user: user.subscription_type,
+        "time_zone": lambda user: user.time_zone,
+        "account_owner": lambda user: user.account_owner,
+        "clio_connect": lambda user: False,
+        "created_at": lambda user: user.created_at,
+        "updated_at": lambda user: user.updated_at,
+    },
+    relations={"account": ("Account", lambda user: user.account)},
+)
+
+CONTACT = Resource(
+    name="Contact",
+    scalars={
+        "id": lambda contact: contact.id,
+        "etag": etag,
+        "name": lambda contact: contact.name,
+        "first_name": lambda contact: contact.first_name or None,
+        "last_name": lambda contact: contact.last_name or None,
+        "initials": lambda contact: _initials(*contact.name.split()),
+        "type": lambda contact: contact.type,
+        "is_client": lambda contact: contact.is_client,
+        "primary_email_address": lambda contact: contact.primary_email_address or None,
+        "created_at": lambda contact: contact.created_at,
+        "updated_at": lambda contact: contact.updated_at,
+    },
+)
+
+MATTER = Resource(
+    name="Matter",
+    scalars={
+        "id": lambda matter: matter.id,
+        "etag": etag,
+        "number": lambda matter: matter.number,
+        "display_number": lambda matter: matter.display_number,
+        "description": lambda matter: matter.description,
+        "status": lambda matter: matter.status,
+        "client_id": lambda matter: matter.client_id,
+        "billable": lambda matter: matter.billable,
+        "billing_method": lambda matter: "hourly",
+        "open_date": lambda matter: matter.open_date,
+        "pending_date": lambda matter: matter.pending_date,
+        "close_date": lambda matter: matter.close_date,
+        "created_at": lambda matter: matter.created_at,
+        "updated_at": lambda matter: matter.updated_at,
+    },
+    relations={
+        "client": ("Contact", lambda matter: matter.client),
+        "responsible_attorney": ("User", lambda matter: matter.responsible_attorney),
+    },
+)
+
+ACTIVITY_DESCRIPTION_RATE = Resource(
+    name="ActivityDescriptionRate",
+    scalars={
+        "amount": lambda description: description.rate,
+        "type": lambda description: "Custom",
+        "hierarchy": lambda description: "Activity",
+    },
+)
+
+ACTIVITY_DESCRIPTION = Resource(
+    name="ActivityDescription",
+    scalars={
+        "id": lambda description: description.id,
+        "etag": etag,
+        "name": lambda description: description.name,
+        "default": lambda description: description.default,
+        "type": lambda description: "clio",
+        "accessible_to_user": lambda description: True,
+        "created_at": lambda description: description.created_at,
+        "updated_at": lambda description: description.updated_at,
+    },
+    relations={"rate": ("ActivityDescriptionRate", lambda description: description)},
+)
+
+ACTIVITY = Resource(
+    name="Activity",
+    scalars={
+        "id": lambda activity: activity.id,
+        "etag": etag,
+        "type": lambda activity: activity.type,
+        "date": lambda activity: activity.date,
+        "quantity": lambda activity: activity.quantity,
+        "quantity_in_hours": lambda activity: _hours(activity.quantity),
+        "rounded_quantity": lambda activity: activity.quantity,
+        "rounded_quantity_in_hours": lambda activity: _hours(activity.quantity),
+        "quantity_redacted": lambda activity: False,
+        "price": lambda activity: activity.price,
+        "total": lambda activity: activity.total,
+        "note": lambda activity: activity.note,
+        "billed": lambda activity: activity.billed,
+        "on_bill": lambda activity: activity.on_bill,
+        "non_billable": lambda activity: False,
+        "no_charge": lambda activity: False,
+        "flat_rate": lambda activity: False,
+        "created_at": lambda activity: activity.created_at,
+        "updated_at": lambda activity: activity.updated_at,
+    },
+    relations={
+        "matter": ("Matter", lambda activity: activity.matter),
+        "user": ("User", lambda activity: activity.user),
+        "activity_description": ("ActivityDescription", lambda activity: activity.activity_description),
+    },
+)
+
+RESOURCES = {
+    resource.name: resource
+    for resource in (ACCOUNT, USER, CONTACT, MATTER, ACTIVITY_DESCRIPTION_RATE, ACTIVITY_DESCRIPTION, ACTIVITY)
+}
+

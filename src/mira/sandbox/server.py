@@ -1,0 +1,107 @@
+"""The sandbox's own HTTP server: a WSGI handler with its own short middleware chain and URLconf.
+
+It must not run the portal's middleware: the portal's session, auth and CSRF cookies would be read
+and written here too, because browsers share cookies across ports on one host.
+"""
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+
+from django.core.handlers.exception import convert_exception_to_response
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+from django.http import HttpRequest, HttpResponse
+from django.middleware.common import CommonMiddleware
+
+logger = logging.getLogger(__name__)
+
+URLCONF = "mira.sandbox.urls"
+
+
+class SandboxUrlconfMiddleware:
+    """Route every request through the sandbox's URLconf instead of ROOT_URLCONF."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.urlconf = URLCONF
+        return self.get_response(request)
+
+
+# Outermost first.
+SANDBOX_MIDDLEWARE = [SandboxUrlconfMiddleware, CommonMiddleware]
+
+
+class SandboxWSGIHandler(WSGIHandler):
+    """A WSGIHandler whose middleware chain is SANDBOX_MIDDLEWARE, ignoring settings.MIDDLEWARE."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        self._view_middleware = []
+        self._template_response_middleware = []
+        self._exception_middleware = []
+
+        handler = convert_exception_to_response(self._get_response)
+        for middleware in reversed(SANDBOX_MIDDLEWARE):
+            handler = convert_exception_to_response(middleware(handler))
+        self._middleware_chain = handler
+
+
+def make_application() -> SandboxWSGIHandler:
+    """Return the sandbox's WSGI application; Django must already be set up."""
+    return SandboxWSGIHandler()
+
+
+class SandboxRequestHandler(WSGIRequestHandler):
+    """Log each request's method, path and status without its query string."""
+
+    def log_message(self, format: str, *args) -> None:
+        request_line = getattr(self, "requestline", "")
+        method, _, rest = request_line.partition(" ")
+        path = rest.split(" ")[0].split("?")[0]
+        status = args[1] if len(args) > 1 else ""
+        logger.info("%s %s %s %s", self.client_address[0], method, path, status)
+
+
+def make_server(host: str, port: int) -> ThreadedWSGIServer:
+    """Bind a threaded WSGI server serving the sandbox; port 0 picks a free port."""
+    server = ThreadedWSGIServer((host, port), SandboxRequestHandler, ipv6=":" in host, allow_reuse_address=True)
+    server.daemon_threads = True
+    server.set_app(make_application())
+    return server
+
+
+def serve(host: str, port: int) -> None:
+    """Serve the sandbox until SIGTERM, SIGINT or KeyboardInterrupt."""
+    server = make_server(host, port)
+    bound_host, bound_port = server.server_address[:2]
+    previous_handlers = _install_stop_handlers(server)
+    logger.info("Clio sandbox listening on http://%s:%s", bound_host, bound_port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        logger.info("Clio sandbox interrupted")
+    finally:
+        server.server_close()
+        _restore_handlers(previous_handlers)
+        logger.info("Clio sandbox on http://%s:%s stopped", bound_host, bound_port)
+
+
+def _install_stop_handlers(server: ThreadedWSGIServer) -> dict:
+    # Signal handlers can only be set from the main thread; elsewhere the caller stops the server.
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def stop(signum: int, frame) -> None:
+        logger.info("Clio sandbox received %s; stopping", signal.Signals(signum).name)
+        # shutdown() waits for serve_forever() to return, which runs on this same thread.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    return {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+
+
+def _restore_handlers(previous: dict) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
