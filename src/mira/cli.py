@@ -37,6 +37,10 @@ def _positive(value: str) -> int:
     return number
 
 
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def command_demo(args: argparse.Namespace) -> int:
     from mira import supervisor
 
@@ -55,6 +59,9 @@ def command_serve(args: argparse.Namespace) -> int:
 
     logger = logging.getLogger("mira.serve")
     application = StaticFilesHandler(get_wsgi_application())
+    # waitress stops cleanly on KeyboardInterrupt only, so SIGTERM (from `mira demo` or a process
+    # manager) is turned into one.
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     logger.info("Portal listening on http://%s:%s", args.host, args.port)
     try:
         serve(application, host=args.host, port=args.port, threads=args.threads, ident="MIRA")

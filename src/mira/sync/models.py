@@ -67,6 +67,8 @@ class ClioMatter(MirroredRecord):
 
 class ClioActivityDescription(MirroredRecord):
     name = models.CharField(max_length=300)
+    # False once a complete sync no longer finds it in Clio: offered for no new entries.
+    available = models.BooleanField(default=True)
 
     class Meta:
         constraints = [
