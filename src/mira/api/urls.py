@@ -1,4 +1,5 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-app_name = "api"
-urlpatterns = []
+from mira.api.views import api
+
+urlpatterns = [path("", api.urls)]

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_POST
 from mira.accounts.models import User
 from mira.destinations.models import ClioConnection
 from mira.sync.models import ClioMatter
-from mira.timeentries.clio_users import match_clio_user
 from mira.timeentries.forms import TimeEntryForm
 from mira.timeentries.models import TimeEntry
-from mira.timeentries.tasks import enqueue_delivery
+from mira.timeentries.approval import approve_entry, firm_connection
+from mira.timeentries.clio_users import match_clio_user
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def timekeeper_required(view):
 
 
 def _connection(user: User) -> ClioConnection | None:
-    return ClioConnection.objects.filter(firm_id=user.firm_id).first()
+    return firm_connection(user)
 
 
 def _own_entry(request: HttpRequest, pk: int) -> TimeEntry:
@@ -127,19 +127,11 @@ def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @timekeeper_required
 def entry_approve(request: HttpRequest, pk: int) -> HttpResponse:
     entry = _own_entry(request, pk)
-    problem = _approval_problem(request.user, entry)
-    if problem:
-        return _respond(request, entry, problem, level=messages.ERROR)
-
-    approved = TimeEntry.objects.filter(pk=entry.pk, status=TimeEntry.Status.DRAFT).update(
-        status=TimeEntry.Status.APPROVED, approved_at=timezone.now(), delivery_error="", updated_at=timezone.now()
-    )
-    entry.refresh_from_db()
-    if not approved:
-        return _respond(request, entry, "This entry is no longer a draft, so it was not approved again.", level=messages.WARNING)
-
-    _queue_delivery_if_live(request.user)
-    return _respond(request, entry, "Entry approved.", level=messages.SUCCESS)
+    result = approve_entry(request.user, entry)
+    if not result.approved:
+        level = messages.WARNING if entry.status != TimeEntry.Status.DRAFT else messages.ERROR
+        return _respond(request, entry, result.message, level=level)
+    return _respond(request, entry, result.message, level=messages.SUCCESS)
 
 
 @require_POST
@@ -163,29 +155,6 @@ def entry_return_to_draft(request: HttpRequest, pk: int) -> HttpResponse:
             level=messages.WARNING,
         )
     return _respond(request, entry, "Entry returned to draft.", level=messages.SUCCESS)
-
-
-def _approval_problem(user: User, entry: TimeEntry) -> str:
-    if entry.status != TimeEntry.Status.DRAFT:
-        return "Only drafts can be approved."
-
-    match = match_clio_user(user, _connection(user))
-    if not match.can_post:
-        return f"Not approved. {match.problem}"
-
-    if not entry.matter.available:
-        return (
-            f"Not approved: matter {entry.matter.display_number} is no longer available for new time in "
-            "Clio. Edit the entry and choose another matter."
-        )
-    return ""
-
-
-def _queue_delivery_if_live(user: User) -> None:
-    firm = user.firm
-    connection = _connection(user)
-    if firm.is_live and connection is not None and connection.status == ClioConnection.Status.CONNECTED:
-        enqueue_delivery(firm)
 
 
 def _respond(request: HttpRequest, entry: TimeEntry, message: str, *, level: int) -> HttpResponse:
