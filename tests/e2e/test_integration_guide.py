@@ -3,6 +3,7 @@
 The worker is run for real between steps with `db_worker --batch`, the command `mira worker` runs.
 """
 
+import logging
 import re
 
 import pytest
@@ -83,7 +84,8 @@ def checklist_item(page: Page, key: str):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_guide_end_to_end(portal, sandbox, browser_context):
+def test_guide_end_to_end(portal, sandbox, browser_context, caplog):
+    caplog.set_level(logging.DEBUG)
     firm = ensure_demo_firm()
     page = browser_context.new_page()
 
@@ -177,6 +179,13 @@ def test_guide_end_to_end(portal, sandbox, browser_context):
     assert activity.matter_id == matter.clio_id
     assert activity.user.email == TIMEKEEPER_EMAIL
     assert activity.note == "Reviewed the lease amendment and called the client."
+
+    # No secret reached a log line of the portal, the worker or the sandbox along the way.
+    connection.refresh_from_db()
+    assert f"clio_activity_id={entry.clio_activity_id}" in caplog.text
+    for secret in (client_secret, connection.access_token, connection.refresh_token):
+        assert secret
+        assert secret not in caplog.text
 
 
 @pytest.mark.django_db(transaction=True)
