@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from mira.activation import views
 
 app_name = "activation"
-urlpatterns = []
+urlpatterns = [
+    path("", views.console, name="console"),
+    path("notify/", views.notify, name="notify"),
+    path("firms/<int:firm_id>/go-live/", views.go_live, name="go_live"),
+]

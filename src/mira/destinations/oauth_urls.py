@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from mira.destinations import oauth_views
 
 app_name = "oauth"
-urlpatterns = []
+urlpatterns = [
+    path("callback", oauth_views.oauth_callback, name="callback"),
+]

@@ -1,10 +1,10 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright, the portal and the Clio sandbox as real servers."""
+"""Browser fixtures: Debian's Chromium driven by Playwright, and the portal as a live server beside the sandbox."""
 
 import os
 
 import pytest
 
-from tests.sandbox.fixtures import sandbox  # noqa: F401  (a fixture used by the tests here)
+
 
 CHROMIUM_PATH = "/usr/bin/chromium"
 # Without the networking flags Chromium reaches for Google's hosts at start-up, which this closed
@@ -44,7 +44,7 @@ def browser_context(chromium):
 
 
 @pytest.fixture
-def portal(live_server, sandbox, settings):  # noqa: F811
+def portal(live_server, sandbox, settings):
     """The portal as a live server, configured to offer the running sandbox as its Sandbox region."""
     settings.MIRA_PUBLIC_BASE_URL = live_server.url
     settings.MIRA_SANDBOX_URL = sandbox.base_url
