@@ -6,7 +6,7 @@ mira.clio.exchange_code.
 """
 
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -17,6 +17,7 @@ from mira.accounts.models import Firm, User
 from mira.clio import AppCredentials, build_http_client, exchange_code, get_region
 from mira.destinations.models import ClioConnection
 from mira.destinations.tokens import save_tokens
+from mira.sandbox.control import ControlClient
 from tests.sandbox.helpers import authorize_params, browser, code_from, consent, create_app, sign_in
 
 CHOSEN_STATUSES = ["Open", "Pending"]
@@ -79,6 +80,30 @@ def timekeeper(firm) -> User:
         "Amelia.Ortiz@HarborVale.test", "a-long-password", firm=firm, role=User.Role.TIMEKEEPER,
         first_name="Amelia", last_name="Ortiz",
     )
+
+
+@pytest.fixture
+def sandbox_control(sandbox) -> Iterator[ControlClient]:
+    """Yield a client for the sandbox's control API, with no fault rules and zeroed request counts.
+
+    Rules and counts live in the sandbox module's memory, shared by every server in this process,
+    so they are cleared before and after each test. Clearing also releases responses held by "timeout".
+    """
+    control = ControlClient(sandbox.base_url, timeout=10.0)
+    control.call("DELETE", "faults")
+    control.call("DELETE", "stats")
+    try:
+        yield control
+    finally:
+        control.call("DELETE", "faults")
+        control.call("DELETE", "stats")
+        control.close()
+
+
+def endpoint_statuses(control: ControlClient, endpoint: str) -> dict[str, int]:
+    """Return the sandbox's response counts by status for one endpoint, like "GET /api/v4/matters.json"."""
+    stats = control.call("GET", "stats")
+    return (stats["endpoints"].get(endpoint) or {}).get("statuses", {})
 
 
 def closed_port_url() -> str:

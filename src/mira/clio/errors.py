@@ -118,12 +118,19 @@ class ClioRateLimitedError(ClioError):
 
 
 class ClioServerError(ClioError):
-    """Clio returned a 5xx response to a request that is safe to repeat."""
+    """Clio returned a 5xx response, or a response MIRA could not read, to a request that is safe to repeat."""
 
     retryable = True
 
     @property
     def user_message(self) -> str:
+        # A 2xx response whose body is cut off or not JSON is raised as this error too, and
+        # "server error (HTTP 200)" would contradict itself.
+        if self.status_code is not None and self.status_code < 500:
+            return (
+                "Clio returned an incomplete or unreadable response. This is usually temporary. If it "
+                "keeps failing, check Clio's status page and try again later."
+            )
         return (
             f"Clio had a server error{self._status_suffix()}. This is usually temporary. If it "
             "keeps failing, check Clio's status page and try again later."

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from mira.accounts.models import Firm
-from mira.clio import ClioClient, ClioError, ClioOutcomeUnknownError, ClioRequestError
+from mira.clio import ClioClient, ClioError, ClioOutcomeUnknownError, ClioRequestError, build_http_client
 from mira.destinations.lanes import Lane, hold_lane
 from mira.destinations.models import ClioConnection
 from mira.destinations.tokens import open_clio_client
@@ -74,8 +74,14 @@ def deliver_firm(firm_id: int, *, http: httpx.Client | None = None, client_optio
             logger.info("delivery.skipped firm_id=%s connection_id=%s status=%s", firm_id, connection.pk, connection.status)
             return DeliveryOutcome.SKIPPED
 
-        client = open_clio_client(connection, http=http, **(client_options or {}))
-        return _deliver_approved(client, connection, lane)
+        if http is not None:
+            client = open_clio_client(connection, http=http, **(client_options or {}))
+            return _deliver_approved(client, connection, lane)
+
+        # The run owns the HTTP client it makes, so it closes it (and its pooled sockets) at the end.
+        with build_http_client() as own_http:
+            client = open_clio_client(connection, http=own_http, **(client_options or {}))
+            return _deliver_approved(client, connection, lane)
 
 
 def _deliver_approved(client: ClioClient, connection: ClioConnection, lane: Lane) -> DeliveryOutcome:
