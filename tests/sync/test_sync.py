@@ -175,3 +175,16 @@ def test_unknown_matter_status_is_a_bug_that_raises(connection):
     assert run.status == SyncRun.Status.FAILED
     assert "internal error" in run.error
     assert ClioMatter.objects.filter(connection=connection).count() == 0
+
+
+def test_sync_closes_interrupted_runs(connection):
+    stale = SyncRun.objects.create(connection=connection, trigger=SyncRun.Trigger.SCHEDULE)
+
+    run_sync(connection.pk, SyncRun.Trigger.MANUAL)
+
+    stale.refresh_from_db()
+    assert stale.status == SyncRun.Status.FAILED
+    assert stale.finished_at is not None
+    assert "stopped before it finished" in stale.error
+    latest = SyncRun.objects.filter(connection=connection).order_by("-started_at").first()
+    assert latest.status == SyncRun.Status.SUCCEEDED

@@ -52,8 +52,23 @@ def run_sync(
             )
             return SyncOutcome.SKIPPED
 
+        _close_interrupted_runs(connection)
         run = SyncRun.objects.create(connection=connection, trigger=trigger)
         return _run_in_lane(connection, run, lane, http, client_options or {})
+
+
+def _close_interrupted_runs(connection: ClioConnection) -> None:
+    """Mark runs still "running" as failed: holding the lane proves no other sync is running them."""
+    interrupted = SyncRun.objects.filter(connection=connection, status=SyncRun.Status.RUNNING).update(
+        status=SyncRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error="This sync stopped before it finished (its worker was stopped). A later sync replaced it.",
+    )
+    if interrupted:
+        logger.warning(
+            "sync.interrupted_runs_closed firm_id=%s connection_id=%s count=%s",
+            connection.firm_id, connection.pk, interrupted,
+        )
 
 
 def _run_in_lane(
