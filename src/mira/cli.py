@@ -109,7 +109,11 @@ def command_sandbox(args: argparse.Namespace) -> int:
 
     if args.migrate:
         call_command("migrate", interactive=False, verbosity=0)
-    ensure_seeded(seed=args.seed, matters=args.matters)
+    try:
+        ensure_seeded(seed=args.seed, matters=args.matters, contacts=args.contacts, users=args.users)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     serve(args.host, args.port)
     return 0
 
@@ -173,9 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--seed", type=int, default=1, help="Random seed for the sample data (default 1).")
     sandbox.add_argument("--matters", type=_positive, default=180,
                          help="Number of matters to create on first start (default 180).")
+    sandbox.add_argument("--contacts", type=_positive, default=None,
+                         help="Number of contacts to create on first start, at least 19 (default 76).")
+    sandbox.add_argument("--users", type=_positive, default=None,
+                         help="Number of users to create on first start, the six named users first (default 6).")
     sandbox.add_argument("--no-migrate", dest="migrate", action="store_false",
                          help="Skip applying database migrations before starting.")
     sandbox.set_defaults(handler=command_sandbox)
+
+    from mira.sandbox import control
+
+    control.add_parser(commands)
 
     keys = commands.add_parser("init-keys", help="Write a secret key and an encryption key into the data directory.")
     keys.add_argument("--print", action="store_true", help="Print a new Fernet key instead of writing files.")

@@ -6,12 +6,11 @@ import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 
 from mira.sandbox.api import ApiError
+from mira.sandbox.ids import save_with_new_id
 from mira.sandbox.models import Activity, ActivityDescription, Matter, SandboxUser
 
 logger = logging.getLogger(__name__)
@@ -39,8 +38,8 @@ def parse_body(request: HttpRequest) -> dict[str, Any]:
     return body["data"]
 
 
-def create_activity(data: dict[str, Any], token_user: SandboxUser) -> Activity:
-    """Validate a create payload and store the new TimeEntry."""
+def create_activity(data: dict[str, Any], token_user: SandboxUser, quantity_in_hours: bool = False) -> Activity:
+    """Validate a create payload and store the new TimeEntry; quantity_in_hours reads `quantity` as hours."""
     _reject_unknown_fields(data)
     if "type" not in data:
         raise invalid("type", 'is missing; send "type": "TimeEntry".')
@@ -48,7 +47,7 @@ def create_activity(data: dict[str, Any], token_user: SandboxUser) -> Activity:
         raise invalid("date", 'is missing; send "date": "YYYY-MM-DD".')
 
     activity = Activity(type=_parse_type(data["type"]), user=token_user)
-    _apply_changes(activity, data)
+    _apply_changes(activity, data, quantity_in_hours)
     if activity.quantity is None:
         raise invalid("quantity", "is missing; send the duration as a positive number of seconds.")
     _recompute_total(activity, reprice="price" not in data)
@@ -56,24 +55,40 @@ def create_activity(data: dict[str, Any], token_user: SandboxUser) -> Activity:
     now = timezone.now()
     activity.created_at = now
     activity.updated_at = now
-    _save_with_new_id(activity)
+    save_with_new_id(activity, FIRST_ACTIVITY_ID)
     logger.info("Created activity %s on matter %s for user %s", activity.pk, activity.matter_id, activity.user_id)
     return activity
 
 
-def update_activity(activity: Activity, data: dict[str, Any], token_user: SandboxUser) -> Activity:
+def update_activity(
+    activity: Activity, data: dict[str, Any], token_user: SandboxUser, quantity_in_hours: bool = False
+) -> Activity:
     """Apply a PATCH payload to an existing activity."""
     _reject_unknown_fields(data)
     if "type" in data:
         _parse_type(data["type"])
 
-    _apply_changes(activity, data)
+    _apply_changes(activity, data, quantity_in_hours)
     rate_inputs_changed = any(key in data for key in ("activity_description", "user", "matter"))
     _recompute_total(activity, reprice=rate_inputs_changed and "price" not in data)
     activity.updated_at = timezone.now()
     activity.save()
     logger.info("Updated activity %s", activity.pk)
     return activity
+
+
+def check_not_on_bill(activity: Activity, action: str) -> None:
+    """Raise a 422 ApiError if the activity is on a bill, which makes it read-only.
+
+    NOTE: Clio does not document the status or message for editing or deleting a billed entry; the
+    sandbox answers 422 RecordInvalid, and for DELETE the spec declares only 204 and 403.
+    """
+    if activity.on_bill:
+        raise ApiError(
+            422, "RecordInvalid",
+            f"Activity {activity.id} is on bill {activity.bill_id} ({activity.bill.state}) and cannot be {action}; "
+            "void or delete the bill first.",
+        )
 
 
 def _reject_unknown_fields(data: dict[str, Any]) -> None:
@@ -88,11 +103,11 @@ def _parse_type(value: Any) -> str:
     return value
 
 
-def _apply_changes(activity: Activity, data: dict[str, Any]) -> None:
+def _apply_changes(activity: Activity, data: dict[str, Any], quantity_in_hours: bool) -> None:
     if "date" in data:
         activity.date = _parse_date(data["date"])
     if "quantity" in data:
-        activity.quantity = _parse_quantity(data["quantity"])
+        activity.quantity = _parse_quantity(data["quantity"], quantity_in_hours)
     if "note" in data:
         if not isinstance(data["note"], str):
             raise invalid("note", "must be a string.")
@@ -114,12 +129,13 @@ def _parse_date(value: Any) -> datetime.date:
         raise invalid("date", f"{value!r} is not a date; send YYYY-MM-DD.") from None
 
 
-def _parse_quantity(value: Any) -> int:
+def _parse_quantity(value: Any, in_hours: bool) -> int:
+    unit = "hours" if in_hours else "seconds"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise invalid("quantity", f"{value!r} is not a number; send seconds as a number.")
+        raise invalid("quantity", f"{value!r} is not a number; send {unit} as a number.")
     if value <= 0:
-        raise invalid("quantity", f"{value!r} must be a positive number of seconds.")
-    return round(value)
+        raise invalid("quantity", f"{value!r} must be a positive number of {unit}.")
+    return round(value * 3600) if in_hours else round(value)
 
 
 def _parse_price(value: Any) -> Decimal:
@@ -162,17 +178,3 @@ def _recompute_total(activity: Activity, reprice: bool) -> None:
         description = activity.activity_description
         activity.price = description.rate if description else activity.user.rate
     activity.total = (activity.price * Decimal(activity.quantity) / 3600).quantize(Decimal("0.01"))
-
-
-def _save_with_new_id(activity: Activity) -> None:
-    # IDs are assigned here (the table has no auto-increment); retry if a concurrent create took the id.
-    for attempt in range(5):
-        highest = Activity.objects.aggregate(highest=Max("id"))["highest"] or FIRST_ACTIVITY_ID
-        activity.id = highest + 1
-        try:
-            with transaction.atomic():
-                activity.save(force_insert=True)
-            return
-        except IntegrityError:
-            logger.info("Activity id %s was taken by a concurrent create (attempt %s); retrying", activity.id, attempt + 1)
-    raise ApiError(409, "Conflict", "Could not assign an activity id after 5 attempts; retry the request.")

@@ -5,6 +5,8 @@ Errors use the spec's Error shape, {"error": {"type": ..., "message": ...}}, for
 """
 
 import dataclasses
+import datetime
+import email.utils
 import functools
 import json
 import logging
@@ -26,14 +28,18 @@ from mira.sandbox.models import AccessToken, SandboxUser
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_VERSION = "4.0.9"
-# 4.0.4 is the first version that counts quantity in seconds; the sandbox serves only those semantics.
 # NOTE: 4.0.11 to 4.0.13 come from Clio's changelog; the spec copy lists versions up to 4.0.10.
-SUPPORTED_MINOR_VERSIONS = range(4, 14)
+SUPPORTED_MINOR_VERSIONS = range(0, 14)
+# Versions before 4.0.4 send and receive activity quantities in hours, later ones in seconds.
+FIRST_SECONDS_MINOR_VERSION = 4
 VERSION_PATTERN = re.compile(r"^4\.0\.(\d{1,3})$")
 CONTENT_TYPE = "application/json; charset=utf-8"
 DEFAULT_RATE_LIMIT = 50
 RATE_WINDOW_SECONDS = 60
 PAGE_TOKEN_SALT = "mira.sandbox.page-token"
+ORDER_PATTERN = re.compile(r"^([a-z_.]+)\((asc|desc)\)$")
+# Clio's offset paging reaches only the first 10,000 records (50 pages of 200); cursor paging has no cap.
+MAXIMUM_OFFSET_RECORDS = 10_000
 
 READ = "read"
 READ_WRITE = "read_write"
@@ -57,6 +63,15 @@ class ApiContext:
     token: AccessToken
     user: SandboxUser
     version: str
+
+    @property
+    def quantity_in_hours(self) -> bool:
+        return quantity_in_hours(self.version)
+
+
+def quantity_in_hours(version: str) -> bool:
+    """Return whether `version` (an accepted X-API-VERSION) counts activity quantities in hours."""
+    return int(version.rsplit(".", 1)[1]) < FIRST_SECONDS_MINOR_VERSION
 
 
 def json_response(status: int, payload: Any | None) -> HttpResponse:
@@ -87,7 +102,7 @@ def api_endpoint(permission: str, methods: dict[str, str]) -> Callable:
                 token = _authenticate(request)
                 rate_headers = _count_request(token)
                 _check_method(request, methods)
-                _check_permission(token, permission, methods[request.method])
+                check_permission(token, permission, methods[request.method])
                 context = ApiContext(token=token, user=token.grant.user, version=version)
                 response = view(request, context, *args, **kwargs)
             except ApiError as error:
@@ -100,6 +115,8 @@ def api_endpoint(permission: str, methods: dict[str, str]) -> Callable:
                 response[name] = value
             return response
 
+        # The URLconf's registry of spec operations reads the methods from here.
+        wrapper.api_methods = tuple(methods)
         return wrapper
 
     return decorator
@@ -116,7 +133,7 @@ def _requested_version(request: HttpRequest) -> str:
     if int(match.group(1)) not in SUPPORTED_MINOR_VERSIONS:
         raise ApiError(
             410, "UnsupportedVersion",
-            f"X-API-VERSION {value!r} is not supported; use 4.0.4 to 4.0.13 (default {DEFAULT_API_VERSION}).",
+            f"X-API-VERSION {value!r} is not supported; use 4.0.0 to 4.0.13 (default {DEFAULT_API_VERSION}).",
         )
     return value.strip()
 
@@ -175,7 +192,7 @@ def _check_method(request: HttpRequest, methods: dict[str, str]) -> None:
         raise ApiError(405, "MethodNotAllowed", f"{request.method} is not allowed here; use {allowed}.")
 
 
-def _check_permission(token: AccessToken, permission: str, level: str) -> None:
+def check_permission(token: AccessToken, permission: str, level: str) -> None:
     granted = token.grant.app.permissions.get(permission)
     if granted == READ_WRITE or (granted == READ and level == READ):
         return
@@ -200,29 +217,102 @@ def parse_limit(request: HttpRequest, maximum: int) -> int:
     return limit
 
 
-def paginate(request: HttpRequest, queryset: QuerySet, maximum_limit: int = 200) -> tuple[list, dict]:
-    """Return one page of the queryset ordered by id, and `meta` with the total and the next page's URL."""
-    limit = parse_limit(request, maximum_limit)
-    descending = _parse_order(request)
-    after_id = _parse_page_token(request, descending)
+@dataclasses.dataclass(frozen=True)
+class Ordering:
+    """A parsed `order` parameter: the spec's field name and the database columns it sorts by."""
 
+    name: str
+    columns: tuple[str, ...]
+    descending: bool
+
+    def order_by(self) -> list[str]:
+        prefix = "-" if self.descending else ""
+        return [prefix + column for column in (*self.columns, "id")]
+
+
+def paginate(
+    request: HttpRequest, queryset: QuerySet, maximum_limit: int = 200, orders: dict[str, tuple[str, ...]] | None = None
+) -> tuple[list, dict]:
+    """Return one page of the queryset and `meta` with the total and the neighbouring pages' URLs.
+
+    `orders` maps the `order` names the endpoint supports (besides id) to database columns. Ordering by
+    id without `offset` pages with a cursor (page_token); any other order or an `offset` pages by offset.
+    """
+    limit = parse_limit(request, maximum_limit)
+    ordering = _parse_order(request, orders or {})
     total = queryset.count()
+
+    if ordering.name == "id" and "offset" not in request.GET:
+        records, paging = _cursor_page(request, queryset, limit, ordering.descending)
+    else:
+        records, paging = _offset_page(request, queryset, limit, ordering)
+    return records, {"paging": paging, "records": total}
+
+
+def _parse_order(request: HttpRequest, orders: dict[str, tuple[str, ...]]) -> Ordering:
+    raw = request.GET.get("order", "id(asc)")
+    match = ORDER_PATTERN.match(raw)
+    supported = {"id": ("id",), **orders}
+    if match is None or match.group(1) not in supported:
+        names = ", ".join(sorted(supported))
+        raise ApiError(400, "ArgumentError", f"order {raw!r} is not supported by the sandbox here; use one of {names}, "
+                       "each as name(asc) or name(desc).")
+    name = match.group(1)
+    columns = () if name == "id" else supported[name]
+    return Ordering(name=name, columns=columns, descending=match.group(2) == "desc")
+
+
+def _cursor_page(request: HttpRequest, queryset: QuerySet, limit: int, descending: bool) -> tuple[list, dict]:
+    after_id = _parse_page_token(request, descending)
     if after_id is not None:
         queryset = queryset.filter(id__lt=after_id) if descending else queryset.filter(id__gt=after_id)
     records = list(queryset.order_by("-id" if descending else "id")[: limit + 1])
 
-    meta: dict[str, Any] = {"paging": {}, "records": total}
+    paging: dict[str, str] = {}
     if len(records) > limit:
         records = records[:limit]
-        meta["paging"]["next"] = _next_page_url(request, records[-1].id, descending)
-    return records, meta
+        paging["next"] = _next_page_url(request, records[-1].id, descending)
+    return records, paging
 
 
-def _parse_order(request: HttpRequest) -> bool:
-    order = request.GET.get("order", "id(asc)")
-    if order not in ("id(asc)", "id(desc)"):
-        raise ApiError(400, "ArgumentError", f"order {order!r} is not supported by the sandbox; use id(asc) or id(desc).")
-    return order == "id(desc)"
+def _offset_page(request: HttpRequest, queryset: QuerySet, limit: int, ordering: Ordering) -> tuple[list, dict]:
+    if "page_token" in request.GET:
+        raise ApiError(400, "ArgumentError", "page_token works only with order=id(asc) or id(desc) and no offset; "
+                       "follow meta.paging.next as returned.")
+    offset = _parse_offset(request)
+    end = min(offset + limit, MAXIMUM_OFFSET_RECORDS)
+    records = list(queryset.order_by(*ordering.order_by())[offset : end + 1])
+
+    paging: dict[str, str] = {}
+    if len(records) > end - offset:
+        records = records[: end - offset]
+        if end < MAXIMUM_OFFSET_RECORDS:
+            paging["next"] = _offset_page_url(request, end)
+    if offset > 0:
+        paging["previous"] = _offset_page_url(request, max(offset - limit, 0))
+    return records, paging
+
+
+def _parse_offset(request: HttpRequest) -> int:
+    raw = request.GET.get("offset", "0")
+    try:
+        offset = int(raw)
+    except ValueError:
+        raise ApiError(400, "ArgumentError", f"offset {raw!r} is invalid; send a whole number of at least 0.") from None
+    if offset < 0:
+        raise ApiError(400, "ArgumentError", f"offset {raw!r} is invalid; send a whole number of at least 0.")
+    if offset >= MAXIMUM_OFFSET_RECORDS:
+        raise ApiError(
+            422, "ArgumentError", f"offset {offset} is beyond the first {MAXIMUM_OFFSET_RECORDS} records that offset "
+            "paging reaches; page with order=id(asc) and meta.paging.next instead.",
+        )
+    return offset
+
+
+def _offset_page_url(request: HttpRequest, offset: int) -> str:
+    params = [(key, value) for key, values in request.GET.lists() if key != "offset" for value in values]
+    params.append(("offset", str(offset)))
+    return request.build_absolute_uri(request.path) + "?" + urlencode(params)
 
 
 def _parse_page_token(request: HttpRequest, descending: bool) -> int | None:
@@ -243,3 +333,33 @@ def _next_page_url(request: HttpRequest, last_id: int, descending: bool) -> str:
     params = [(key, value) for key, values in request.GET.lists() if key != "page_token" for value in values]
     params.append(("page_token", signing.dumps({"after": last_id, "desc": descending}, salt=PAGE_TOKEN_SALT)))
     return request.build_absolute_uri(request.path) + "?" + urlencode(params)
+
+
+def not_modified(request: HttpRequest, record: Any, current_etag: str) -> HttpResponse | None:
+    """Return a 304 response when If-None-Match or If-Modified-Since shows the client's copy is current."""
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        if current_etag not in [tag.strip() for tag in if_none_match.split(",")] and if_none_match.strip() != "*":
+            return None
+        return _not_modified_response(current_etag)
+
+    since = _parse_http_date(request.headers.get("If-Modified-Since"))
+    if since is None or record.updated_at.replace(microsecond=0) > since:
+        return None
+    return _not_modified_response(current_etag)
+
+
+def _not_modified_response(current_etag: str) -> HttpResponse:
+    response = json_response(304, None)
+    response["ETag"] = current_etag
+    return response
+
+
+def _parse_http_date(value: str | None) -> datetime.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)

@@ -31,7 +31,10 @@ class Resource:
 
     name: str
     scalars: dict[str, Callable[[Any], Any]]
+    # A relation's getter returns one record, a list of records, or None.
     relations: dict[str, tuple[str, Callable[[Any], Any]]] = dataclasses.field(default_factory=dict)
+    # Durations stored in seconds that API versions before 4.0.4 send in hours.
+    seconds_fields: frozenset[str] = frozenset()
 
 
 def parse_fields(value: str | None) -> tuple[FieldRequest, ...]:
@@ -103,23 +106,31 @@ def _validate_nested(resource_name: str, parent: FieldRequest) -> None:
             )
 
 
-def render(resource_name: str, record: Any, requests: tuple[FieldRequest, ...]) -> dict[str, Any]:
-    """Render one record with the requested fields, leaving out null values."""
+def render(
+    resource_name: str, record: Any, requests: tuple[FieldRequest, ...], quantity_in_hours: bool = False
+) -> dict[str, Any]:
+    """Render one record with the requested fields, leaving out null values.
+
+    With quantity_in_hours (API versions before 4.0.4), duration fields are sent in hours instead of seconds.
+    """
     resource = RESOURCES[resource_name]
     output: dict[str, Any] = {}
     for request in requests:
-        value = _render_field(resource, record, request)
+        value = _render_field(resource, record, request, quantity_in_hours)
         if value is not None:
             output[request.name] = value
     return output
 
 
-def _render_field(resource: Resource, record: Any, request: FieldRequest) -> Any:
+def _render_field(resource: Resource, record: Any, request: FieldRequest, quantity_in_hours: bool) -> Any:
     if request.name not in resource.scalars and request.name not in resource.relations:
         # Only default fields get here (requested ones are validated first): a rate has no id or etag.
         return None
     if request.name in resource.scalars:
-        return _to_json(resource.scalars[request.name](record))
+        value = resource.scalars[request.name](record)
+        if quantity_in_hours and request.name in resource.seconds_fields and value is not None:
+            value = _hours(value)
+        return _to_json(value)
 
     nested_name, getter = resource.relations[request.name]
     related = getter(record)
@@ -128,7 +139,9 @@ def _render_field(resource: Resource, record: Any, request: FieldRequest) -> Any
     nested_requests = request.nested or tuple(FieldRequest(name) for name in DEFAULT_FIELDS)
     # Inside a nested record, relations render with their default fields only.
     flattened = tuple(FieldRequest(item.name) for item in nested_requests)
-    return render(nested_name, related, flattened)
+    if isinstance(related, list):
+        return [render(nested_name, item, flattened, quantity_in_hours) for item in related]
+    return render(nested_name, related, flattened, quantity_in_hours)
 
 
 def _to_json(value: Any) -> Any:
@@ -281,11 +294,115 @@ ACTIVITY = Resource(
         "matter": ("Matter", lambda activity: activity.matter),
         "user": ("User", lambda activity: activity.user),
         "activity_description": ("ActivityDescription", lambda activity: activity.activity_description),
+        "bill": ("Bill", lambda activity: activity.bill),
     },
+    seconds_fields=frozenset({"quantity", "rounded_quantity"}),
+)
+
+# NOTE: the sandbox's approximation of Clio's bill workflow; Clio documents the states, not every transition.
+BILL_STATE_TRANSITIONS = {
+    "draft": ["awaiting_approval", "awaiting_payment", "deleted"],
+    "awaiting_approval": ["awaiting_payment", "deleted"],
+    "awaiting_payment": ["paid", "void"],
+    "paid": [],
+    "void": [],
+    "deleted": [],
+}
+
+BILL = Resource(
+    name="Bill",
+    scalars={
+        "id": lambda bill: bill.id,
+        "etag": etag,
+        "number": lambda bill: bill.number,
+        "state": lambda bill: bill.state,
+        "type": lambda bill: bill.type,
+        "kind": lambda bill: bill.kind,
+        "subject": lambda bill: bill.subject or None,
+        "memo": lambda bill: bill.memo or None,
+        "issued_at": lambda bill: bill.issued_at,
+        "due_at": lambda bill: bill.due_at,
+        "start_at": lambda bill: bill.start_at,
+        "end_at": lambda bill: bill.end_at,
+        "sub_total": lambda bill: bill.sub_total,
+        "services_sub_total": lambda bill: bill.sub_total,
+        "tax_rate": lambda bill: 0.0,
+        "secondary_tax_rate": lambda bill: 0.0,
+        "tax_sum": lambda bill: 0.0,
+        "secondary_tax_sum": lambda bill: 0.0,
+        "total_tax": lambda bill: 0.0,
+        "total": lambda bill: bill.total,
+        "paid": lambda bill: bill.paid,
+        "paid_at": lambda bill: bill.paid_at,
+        "pending": lambda bill: 0.0,
+        "due": lambda bill: bill.balance,
+        "balance": lambda bill: bill.balance,
+        "credits_issued": lambda bill: 0.0,
+        "shared": lambda bill: False,
+        "can_update": lambda bill: bill.state in ("draft", "awaiting_approval"),
+        "available_state_transitions": lambda bill: list(BILL_STATE_TRANSITIONS[bill.state]),
+        "last_sent_at": lambda bill: bill.last_sent_at,
+        "created_at": lambda bill: bill.created_at,
+        "updated_at": lambda bill: bill.updated_at,
+    },
+    relations={
+        "matters": ("Matter", lambda bill: [bill.matter]),
+        "client": ("Contact", lambda bill: bill.client),
+        "user": ("User", lambda bill: bill.user),
+    },
+)
+
+BILLING_SETTING = Resource(
+    name="BillingSetting",
+    scalars={
+        "id": lambda setting: setting.id,
+        "etag": etag,
+        # Filled in by the endpoint from the `duration` parameter; a record alone has no value.
+        "rounded_duration": lambda setting: getattr(setting, "rounded_duration", None),
+        "rounding": lambda setting: setting.rounding,
+        "use_decimal_rounding": lambda setting: setting.use_decimal_rounding,
+        "currency": lambda setting: setting.currency,
+        "currency_sign": lambda setting: setting.currency_sign,
+        "tax_rate": lambda setting: setting.tax_rate,
+        "tax_name": lambda setting: setting.tax_name,
+        "apply_tax_by_default": lambda setting: setting.apply_tax_by_default,
+        "use_secondary_tax": lambda setting: setting.use_secondary_tax,
+        "secondary_tax_rate": lambda setting: setting.secondary_tax_rate,
+        "secondary_tax_rule": lambda setting: setting.secondary_tax_rule,
+        "secondary_tax_name": lambda setting: setting.secondary_tax_name,
+        "time_on_flat_rate_contingency_matters_is_non_billable": (
+            lambda setting: setting.time_on_flat_rate_contingency_matters_is_non_billable
+        ),
+        "notify_after_bill_created": lambda setting: setting.notify_after_bill_created,
+        "use_utbms_codes": lambda setting: setting.use_utbms_codes,
+        "created_at": lambda setting: setting.created_at,
+        "updated_at": lambda setting: setting.updated_at,
+    },
+)
+
+WEBHOOK = Resource(
+    name="Webhook",
+    scalars={
+        "id": lambda webhook: webhook.id,
+        "etag": etag,
+        "url": lambda webhook: webhook.url,
+        "fields": lambda webhook: webhook.fields,
+        "shared_secret": lambda webhook: webhook.shared_secret,
+        "model": lambda webhook: webhook.model,
+        "status": lambda webhook: webhook.status,
+        "events": lambda webhook: list(webhook.events),
+        "expires_at": lambda webhook: webhook.expires_at,
+        "created_at": lambda webhook: webhook.created_at,
+        "updated_at": lambda webhook: webhook.updated_at,
+    },
+    relations={"user": ("User", lambda webhook: webhook.user)},
 )
 
 RESOURCES = {
     resource.name: resource
-    for resource in (ACCOUNT, USER, CONTACT, MATTER, ACTIVITY_DESCRIPTION_RATE, ACTIVITY_DESCRIPTION, ACTIVITY)
+    for resource in (
+        ACCOUNT, USER, CONTACT, MATTER, ACTIVITY_DESCRIPTION_RATE, ACTIVITY_DESCRIPTION, ACTIVITY,
+        BILL, BILLING_SETTING, WEBHOOK,
+    )
 }
 

@@ -75,3 +75,13 @@ def filter_ids(request: HttpRequest, queryset: QuerySet) -> QuerySet:
     except ValueError:
         raise ApiError(400, "ArgumentError", f"ids[] {raw_ids!r} is invalid; send whole numbers.") from None
     return queryset.filter(id__in=ids)
+
+
+def filter_reference(request: HttpRequest, queryset: QuerySet, parameter: str) -> QuerySet:
+    """Apply an `<x>_id` filter; the keyword `null` matches records without that link."""
+    if request.GET.get(parameter) == "null":
+        return queryset.filter(**{parameter: None})
+    value = parse_int(request, parameter)
+    if value is None:
+        return queryset
+    return queryset.filter(**{parameter: value})

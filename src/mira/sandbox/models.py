@@ -59,6 +59,9 @@ class Contact(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
+    class Meta:
+        indexes = [models.Index(fields=["updated_at"], name="sandbox_con_updated_idx")]
+
     @property
     def name(self) -> str:
         if self.type == "Company":
@@ -87,6 +90,15 @@ class Matter(models.Model):
     close_date = models.DateField(null=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+
+    class Meta:
+        # Listings page by id; the status and updated_since/created_since filters need these to stay
+        # fast at 100,000 matters (see bench/sandbox_scale.py).
+        indexes = [
+            models.Index(fields=["status", "id"], name="sandbox_mat_status_id_idx"),
+            models.Index(fields=["updated_at"], name="sandbox_mat_updated_idx"),
+            models.Index(fields=["created_at"], name="sandbox_mat_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.display_number
@@ -119,13 +131,81 @@ class Activity(models.Model):
     )
     price = models.DecimalField(max_digits=10, decimal_places=2)
     total = models.DecimalField(max_digits=12, decimal_places=2)
-    billed = models.BooleanField(default=False)
-    on_bill = models.BooleanField(default=False)
+    # The bill the entry is on; `billed` and `on_bill` in API responses are derived from its state.
+    bill = models.ForeignKey("Bill", on_delete=models.SET_NULL, null=True, blank=True, related_name="activities")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
     class Meta:
         indexes = [models.Index(fields=["updated_at"]), models.Index(fields=["created_at"])]
+
+    @property
+    def on_bill(self) -> bool:
+        return self.bill is not None and self.bill.state in Bill.ON_BILL_STATES
+
+    @property
+    def billed(self) -> bool:
+        return self.bill is not None and self.bill.state in Bill.BILLED_STATES
+
+
+class Bill(models.Model):
+    """A matter bill. Clio's states run draft -> awaiting_approval -> awaiting_payment -> paid, or end in void/deleted."""
+
+    STATES = [(state, state) for state in ("draft", "awaiting_approval", "awaiting_payment", "paid", "void", "deleted")]
+    ON_BILL_STATES = ("draft", "awaiting_approval", "awaiting_payment", "paid")
+    BILLED_STATES = ("awaiting_payment", "paid")
+
+    id = models.BigIntegerField(primary_key=True)
+    number = models.CharField(max_length=50)
+    state = models.CharField(max_length=20, choices=STATES, default="draft")
+    type = models.CharField(max_length=20, default="MatterBill")
+    kind = models.CharField(max_length=20, default="revenue_kind")
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="bills")
+    client = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="bills")
+    user = models.ForeignKey(SandboxUser, on_delete=models.SET_NULL, null=True, related_name="bills")
+    subject = models.CharField(max_length=300, blank=True)
+    memo = models.TextField(blank=True)
+    issued_at = models.DateField(null=True)
+    due_at = models.DateField(null=True)
+    start_at = models.DateField(null=True)
+    end_at = models.DateField(null=True)
+    sub_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    paid = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    balance = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    paid_at = models.DateTimeField(null=True)
+    last_sent_at = models.DateTimeField(null=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["updated_at"]), models.Index(fields=["state"])]
+
+    def __str__(self) -> str:
+        return f"Bill {self.number}"
+
+
+class BillingSetting(models.Model):
+    """The firm's billing settings; the sandbox keeps exactly one row."""
+
+    id = models.BigIntegerField(primary_key=True)
+    # Time entries are rounded up to this many minutes on bills.
+    rounding = models.PositiveIntegerField(default=6)
+    use_decimal_rounding = models.BooleanField(default=True)
+    currency = models.CharField(max_length=3, default="USD")
+    currency_sign = models.CharField(max_length=5, default="$")
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=0)
+    tax_name = models.CharField(max_length=50, default="Tax")
+    apply_tax_by_default = models.BooleanField(default=False)
+    use_secondary_tax = models.BooleanField(default=False)
+    secondary_tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=0)
+    secondary_tax_rule = models.CharField(max_length=4, default="Post")
+    secondary_tax_name = models.CharField(max_length=50, default="Secondary Tax")
+    time_on_flat_rate_contingency_matters_is_non_billable = models.BooleanField(default=False)
+    notify_after_bill_created = models.BooleanField(default=False)
+    use_utbms_codes = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
 
 
 class DeveloperApp(models.Model):
@@ -180,3 +260,27 @@ class AccessToken(models.Model):
     expires_at = models.DateTimeField()
     revoked = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Webhook(models.Model):
+    """A webhook subscription created through the API by one app on behalf of one user."""
+
+    MODELS = [(name, name) for name in ("activity", "bill", "contact", "matter")]
+    STATUSES = [(status, status) for status in ("pending", "enabled", "suspended")]
+
+    id = models.BigIntegerField(primary_key=True)
+    app = models.ForeignKey(DeveloperApp, on_delete=models.CASCADE, related_name="webhooks")
+    user = models.ForeignKey(SandboxUser, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.CharField(max_length=2000)
+    model = models.CharField(max_length=20, choices=MODELS)
+    fields = models.CharField(max_length=1000)
+    events = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=STATUSES, default="pending")
+    # Returned in API responses (the spec's Webhook.shared_secret) and used to sign deliveries; never logged.
+    shared_secret = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Webhook {self.id} ({self.model})"

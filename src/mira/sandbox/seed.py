@@ -8,10 +8,12 @@ import datetime
 import functools
 import logging
 import random
+import time
+import unicodedata
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 
 from mira.sandbox.models import Account, Activity, ActivityDescription, Contact, Matter, SandboxUser
 
@@ -64,6 +66,14 @@ ACTIVITY_NOTES = [
 ]
 
 
+# Rows per INSERT batch; Django lowers it further where the database limits query parameters.
+BATCH_SIZE = 5000
+MIN_CONTACTS = len(FIXED_PEOPLE) + len(COMPANIES)
+# Without --contacts the firm has this many contacts: the fixed people, 57 sampled people and the companies.
+DEFAULT_CONTACTS = MIN_CONTACTS + 57
+GENERATED_USER_RATES = ("195.00", "250.00", "295.00", "340.00", "395.00")
+
+
 @functools.cache
 def sandbox_password_hash() -> str:
     """Return one hash of the shared sandbox password, computed once because hashing is slow by design."""
@@ -82,22 +92,53 @@ class IdSequence:
         return self.current
 
 
-def ensure_seeded(seed: int = 1, matters: int = 180) -> bool:
-    """Create the sandbox firm and its data unless an account exists; return True if it was created."""
+def ensure_seeded(seed: int = 1, matters: int = 180, contacts: int | None = None, users: int | None = None) -> bool:
+    """Create the sandbox firm and its data unless an account exists; return True if it was created.
+
+    `contacts` and `users` are totals: users start with the six fixed named users, contacts with
+    the fixed people and companies. Leaving them out gives the small firm of earlier versions.
+    """
+    contacts = DEFAULT_CONTACTS if contacts is None else contacts
+    users = len(FIXED_USERS) if users is None else users
+    _check_sizes(matters, contacts, users)
     if Account.objects.exists():
         return False
 
+    started = time.monotonic()
     rng = random.Random(seed)
     with transaction.atomic():
         account = _create_account(rng)
-        users = _create_users(rng, account)
-        contacts = _create_contacts(rng)
+        created_users = _create_users(rng, account, users)
+        created_contacts = _create_contacts(rng, contacts)
         descriptions = _create_activity_descriptions(rng)
-        created_matters = _create_matters(rng, matters, contacts, users)
-        _create_activities(rng, created_matters, users, descriptions)
+        created_matters = _create_matters(rng, matters, created_contacts, created_users)
+        activity_count = _create_activities(rng, created_matters, created_users, descriptions)
+    _analyze_tables()
 
-    logger.info("Seeded the Clio sandbox (seed=%s): %s matters, %s contacts", seed, matters, len(contacts))
+    logger.info(
+        "Seeded the Clio sandbox (seed=%s) in %.1f s: %s matters, %s contacts, %s users, %s activities",
+        seed, time.monotonic() - started, matters, len(created_contacts), len(created_users), activity_count,
+    )
     return True
+
+
+def _analyze_tables() -> None:
+    # Without table statistics, SQLite picks the (status, id) index for `status=open,pending` and
+    # then sorts tens of thousands of rows. With them, it pages along the primary key instead.
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return
+    with connection.cursor() as cursor:
+        for table in (Matter._meta.db_table, Contact._meta.db_table, Activity._meta.db_table):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def _check_sizes(matters: int, contacts: int, users: int) -> None:
+    if matters < 1:
+        raise ValueError(f"matters {matters} is invalid; use 1 or more.")
+    if contacts < MIN_CONTACTS:
+        raise ValueError(f"contacts {contacts} is too few; use at least {MIN_CONTACTS} (the fixed people and companies).")
+    if users < len(FIXED_USERS):
+        raise ValueError(f"users {users} is too few; use at least {len(FIXED_USERS)} (the fixed named users).")
 
 
 def _create_account(rng: random.Random) -> Account:
@@ -107,7 +148,7 @@ def _create_account(rng: random.Random) -> Account:
     )
 
 
-def _create_users(rng: random.Random, account: Account) -> list[SandboxUser]:
+def _create_users(rng: random.Random, account: Account, total: int) -> list[SandboxUser]:
     ids = IdSequence(rng, 340_000_000, 349_000_000)
     password_hash = sandbox_password_hash()
     created = account.created_at
@@ -119,14 +160,37 @@ def _create_users(rng: random.Random, account: Account) -> list[SandboxUser]:
         )
         for first, last, email, roles, subscription, enabled, owner, rate in FIXED_USERS
     ]
-    return SandboxUser.objects.bulk_create(users)
+    for number in range(len(FIXED_USERS) + 1, total + 1):
+        users.append(_build_user(rng, ids.next(), number, account, password_hash))
+    return SandboxUser.objects.bulk_create(users, batch_size=BATCH_SIZE)
 
 
-def _create_contacts(rng: random.Random) -> list[Contact]:
+def _build_user(rng: random.Random, user_id: int, number: int, account: Account, password_hash: str) -> SandboxUser:
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    # The number keeps emails unique when generated names repeat.
+    email = f"{_ascii_slug(first)}.{_ascii_slug(last)}.{number}@harborvale.test"
+    created = _random_time(rng, days_back=4 * 365)
+    return SandboxUser(
+        id=user_id, account=account, first_name=first, last_name=last, email=email, password_hash=password_hash,
+        roles=[], subscription_type="Attorney" if rng.random() < 0.7 else "NonAttorney",
+        enabled=rng.random() > 0.05, rate=Decimal(rng.choice(GENERATED_USER_RATES)),
+        created_at=created, updated_at=created,
+    )
+
+
+def _ascii_slug(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(char for char in decomposed if char.isascii() and char.isalnum()).lower() or "user"
+
+
+def _create_contacts(rng: random.Random, total: int) -> list[Contact]:
     ids = IdSequence(rng, 880_000_000, 889_000_000)
     people = list(FIXED_PEOPLE)
     pairs = [(first, last) for first in FIRST_NAMES for last in LAST_NAMES]
-    people += rng.sample(pairs, 57)
+    wanted = total - len(FIXED_PEOPLE) - len(COMPANIES)
+    people += rng.sample(pairs, min(wanted, len(pairs)))
+    # Beyond every distinct name pair, names repeat, as namesakes do in a large client list.
+    people += [(rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)) for _ in range(wanted - len(pairs))]
 
     contacts = []
     for index, (first, last) in enumerate(people):
@@ -140,7 +204,7 @@ def _create_contacts(rng: random.Random) -> list[Contact]:
         contacts.append(Contact(
             id=ids.next(), type="Company", company_name=name, created_at=created, updated_at=created,
         ))
-    return Contact.objects.bulk_create(contacts)
+    return Contact.objects.bulk_create(contacts, batch_size=BATCH_SIZE)
 
 
 def _create_activity_descriptions(rng: random.Random) -> list[ActivityDescription]:
@@ -165,7 +229,7 @@ def _create_matters(
     for number in range(1, count + 1):
         client = rng.choice(contacts)
         matters.append(_build_matter(rng, ids.next(), number, client, rng.choice(attorneys)))
-    return Matter.objects.bulk_create(matters)
+    return Matter.objects.bulk_create(matters, batch_size=BATCH_SIZE)
 
 
 def _build_matter(rng: random.Random, matter_id: int, number: int, client: Contact, attorney: SandboxUser) -> Matter:
@@ -192,7 +256,7 @@ def _build_matter(rng: random.Random, matter_id: int, number: int, client: Conta
 
 def _create_activities(
     rng: random.Random, matters: list[Matter], users: list[SandboxUser], descriptions: list[ActivityDescription]
-) -> None:
+) -> int:
     ids = IdSequence(rng, 2_200_000_000, 2_290_000_000)
     timekeepers = [user for user in users if user.enabled]
     activities = []
@@ -201,7 +265,8 @@ def _create_activities(
             continue
         for _ in range(rng.randint(0, 3)):
             activities.append(_build_activity(rng, ids.next(), matter, rng.choice(timekeepers), rng.choice(descriptions)))
-    Activity.objects.bulk_create(activities)
+    Activity.objects.bulk_create(activities, batch_size=BATCH_SIZE)
+    return len(activities)
 
 
 def _build_activity(

@@ -4,11 +4,39 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, re_path
 
-from mira.sandbox import api_views, oauth_views, portal_views
+from mira.sandbox import api_views, bill_views, oauth_views, portal_views, webhook_views
 from mira.sandbox.api import ApiError, error_response
 
 # API paths are accepted with and without the ".json" suffix (and a trailing slash).
 API = r"^api/v4/{}(?:\.json)?/?$"
+RECORD_ID = r"[0-9]{1,18}"
+
+# API v4 routes: the spec's path (None for a route the spec leaves out), the pattern under /api/v4/ and the
+# view. The conformance suite checks that every spec operation listed here has a conformance test.
+API_ROUTES = [
+    ("/users/who_am_i.json", r"users/who_am_i", api_views.who_am_i),
+    ("/users.json", r"users", api_views.users),
+    ("/matters.json", r"matters", api_views.matters),
+    ("/contacts.json", r"contacts", api_views.contacts),
+    ("/activity_descriptions.json", r"activity_descriptions", api_views.activity_descriptions),
+    ("/activities.json", r"activities", api_views.activity_collection),
+    ("/activities/{id}.json", rf"activities/(?P<activity_id>{RECORD_ID})", api_views.activity_detail),
+    ("/bills.json", r"bills", bill_views.bills),
+    ("/bills/{id}.json", rf"bills/(?P<bill_id>{RECORD_ID})", bill_views.bill_detail),
+    ("/settings/billing.json", r"settings/billing", bill_views.billing_settings),
+    ("/webhooks.json", r"webhooks", webhook_views.webhook_collection),
+    ("/webhooks/{id}.json", rf"webhooks/(?P<webhook_id>{RECORD_ID})", webhook_views.webhook_detail),
+    # Clio's documented activation route, which its OpenAPI file does not list.
+    (None, rf"webhooks/(?P<webhook_id>{RECORD_ID})/activate", webhook_views.webhook_activate),
+]
+
+
+def spec_operations() -> list[tuple[str, str]]:
+    """Return (method, spec path) for every spec operation the sandbox serves, e.g. ("GET", "/bills.json")."""
+    return sorted(
+        (method, spec_path) for spec_path, _, view in API_ROUTES if spec_path for method in view.api_methods
+    )
+
 
 urlpatterns = [
     path("", portal_views.home, name="sandbox-home"),
@@ -22,15 +50,8 @@ urlpatterns = [
     path("oauth/authorize", oauth_views.authorize, name="sandbox-oauth-authorize"),
     path("oauth/token", oauth_views.token, name="sandbox-oauth-token"),
     path("oauth/deauthorize", oauth_views.deauthorize, name="sandbox-oauth-deauthorize"),
-    re_path(API.format(r"users/who_am_i"), api_views.who_am_i),
-    re_path(API.format(r"users"), api_views.users),
-    re_path(API.format(r"matters"), api_views.matters),
-    re_path(API.format(r"contacts"), api_views.contacts),
-    re_path(API.format(r"activity_descriptions"), api_views.activity_descriptions),
-    re_path(API.format(r"activities"), api_views.activity_collection),
-    re_path(API.format(r"activities/(?P<activity_id>[0-9]{1,18})"), api_views.activity_detail),
+    *(re_path(API.format(pattern), view) for _, pattern, view in API_ROUTES),
 ]
-
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
