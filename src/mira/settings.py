@@ -161,3 +161,9 @@ LOGGING = {
 # is 50) and the access-token lifetime (Clio Manage's is 30 days).
 MIRA_SANDBOX_RATE_LIMIT = config.env_int("MIRA_SANDBOX_RATE_LIMIT", 50)
 MIRA_SANDBOX_TOKEN_LIFETIME_SECONDS = config.env_int("MIRA_SANDBOX_TOKEN_LIFETIME_SECONDS", 30 * 24 * 3600)
+# When set, the sandbox's control API (/_sandbox/) requires this value in X-Sandbox-Control-Key.
+MIRA_SANDBOX_CONTROL_KEY = os.environ.get("MIRA_SANDBOX_CONTROL_KEY") or None
+# Sandbox webhooks: the first retry delay of a failed delivery (it doubles each time) and the
+# time a subscriber has to answer.
+MIRA_SANDBOX_WEBHOOK_RETRY_SECONDS = config.env_float("MIRA_SANDBOX_WEBHOOK_RETRY_SECONDS", 120.0)
+MIRA_SANDBOX_WEBHOOK_TIMEOUT_SECONDS = config.env_float("MIRA_SANDBOX_WEBHOOK_TIMEOUT_SECONDS", 10.0)
