@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -58,6 +59,8 @@ def _request_for(args: argparse.Namespace) -> tuple[str, str, dict[str, Any] | N
     """Return the method, control path and JSON body for the parsed command line."""
     group, action = args.group, getattr(args, "action", None)
     if group == "matter":
+        if action == "list":
+            return "GET", "matters" + _query_string({"query": args.query, "status": args.status}), None
         if action == "create":
             return "POST", "matters", _drop_empty({
                 "client_id": args.client_id, "description": args.description, "number": args.number,
@@ -69,6 +72,8 @@ def _request_for(args: argparse.Namespace) -> tuple[str, str, dict[str, Any] | N
             return "POST", f"matters/{args.id}/renumber", _drop_empty({"number": args.number, "display_number": args.display_number})
         return "POST", f"matters/{args.id}/{action}", {}
     if group == "user":
+        if action == "list":
+            return "GET", "users" + _query_string({"query": args.query}), None
         if action == "add":
             return "POST", "users", _drop_empty({
                 "first_name": args.first_name, "last_name": args.last_name, "email": args.email,
@@ -76,6 +81,8 @@ def _request_for(args: argparse.Namespace) -> tuple[str, str, dict[str, Any] | N
             })
         return "POST", f"users/{args.id}/{action}", {}
     if group == "activity":
+        if action == "list":
+            return "GET", "activities" + _query_string({"matter_id": args.matter_id, "user_id": args.user_id}), None
         if action == "bill":
             return "POST", "activities/bill", {"activity_ids": args.ids}
         if action == "edit":
@@ -88,6 +95,11 @@ def _request_for(args: argparse.Namespace) -> tuple[str, str, dict[str, Any] | N
             return "POST", "faults", _fault_spec(args)
         return ("GET", "faults", None) if action == "list" else ("DELETE", "faults", None)
     return ("DELETE", "stats", None) if args.reset else ("GET", "stats", None)
+
+
+def _query_string(parameters: dict[str, Any]) -> str:
+    present = {key: value for key, value in parameters.items() if value not in (None, "")}
+    return "?" + urlencode(present) if present else ""
 
 
 def _fault_spec(args: argparse.Namespace) -> dict[str, Any]:
@@ -153,8 +165,11 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def _add_matter_parsers(groups: argparse._SubParsersAction) -> None:
-    matter = groups.add_parser("matter", help="Create, edit, renumber, close, reopen, pend or delete a matter.")
+    matter = groups.add_parser("matter", help="List, create, edit, renumber, close, reopen, pend or delete matters.")
     actions = matter.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="List matters with their ids (at most 50).")
+    listing.add_argument("--query", help="Text in the display number or description.")
+    listing.add_argument("--status", choices=("open", "pending", "closed"))
     create = actions.add_parser("create", help="Create an Open matter.")
     create.add_argument("--client-id", type=int, required=True, help="Id of the client contact.")
     create.add_argument("--description", required=True, help="Matter description.")
@@ -175,8 +190,10 @@ def _add_matter_parsers(groups: argparse._SubParsersAction) -> None:
 
 
 def _add_user_parsers(groups: argparse._SubParsersAction) -> None:
-    user = groups.add_parser("user", help="Add, disable or enable a user.")
+    user = groups.add_parser("user", help="List, add, disable or enable users.")
     actions = user.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="List users with their ids (at most 50).").add_argument(
+        "--query", help="Text in the name or email.")
     add = actions.add_parser("add", help="Add an enabled user (password clio-sandbox).")
     add.add_argument("--first-name", required=True)
     add.add_argument("--last-name", required=True)
@@ -188,8 +205,11 @@ def _add_user_parsers(groups: argparse._SubParsersAction) -> None:
 
 
 def _add_activity_parsers(groups: argparse._SubParsersAction) -> None:
-    activity = groups.add_parser("activity", help="Bill, edit or delete activities inside Clio.")
+    activity = groups.add_parser("activity", help="List, bill, edit or delete activities inside Clio.")
     actions = activity.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="List activities with their ids (at most 50).")
+    listing.add_argument("--matter-id", type=int)
+    listing.add_argument("--user-id", type=int)
     bill = actions.add_parser("bill", help="Put activities of one matter on a new draft bill.")
     bill.add_argument("ids", type=int, nargs="+", help="Activity ids.")
     edit = actions.add_parser("edit", help="Change note, duration, date or price.")

@@ -12,6 +12,7 @@ urlpatterns = [
             control_views.matter_action),
     path("_sandbox/users", control_views.user_add),
     re_path(r"^_sandbox/users/(?P<user_id>[0-9]{1,18})/(?P<action>disable|enable)$", control_views.user_action),
+    path("_sandbox/activities", control_views.activities_list),
     path("_sandbox/activities/bill", control_views.activities_bill),
     re_path(r"^_sandbox/activities/(?P<activity_id>[0-9]{1,18})/(?P<action>edit|delete)$", control_views.activity_action),
     path("_sandbox/faults", control_views.faults),

@@ -138,8 +138,20 @@ def control_page(request: HttpRequest) -> HttpResponse:
 # -- Matters -----------------------------------------------------------------------------------
 
 
-@control_endpoint(("POST",))
+LIST_LIMIT = 50
+
+
+def _listing(queryset, request: HttpRequest) -> HttpResponse:
+    """Return up to LIST_LIMIT records as JSON, newest id last, with the total that matched."""
+    records = [serialize(record) for record in queryset.order_by("id")[:LIST_LIMIT]]
+    return json_response(200, {"data": records, "total": queryset.count(), "limit": LIST_LIMIT})
+
+
+@control_endpoint(("GET", "POST"))
 def matter_create(request: HttpRequest) -> HttpResponse:
+    """GET lists matters (filters `query` on number or description, `status`); POST creates one."""
+    if request.method == "GET":
+        return _listing(datachanges.find_matters(request.GET.get("query", ""), request.GET.get("status", "")), request)
     return json_response(201, {"data": serialize(datachanges.create_matter(request_data(request)))})
 
 
@@ -167,8 +179,11 @@ def matter_action(request: HttpRequest, matter_id: int, action: str) -> HttpResp
 # -- Users -------------------------------------------------------------------------------------
 
 
-@control_endpoint(("POST",))
+@control_endpoint(("GET", "POST"))
 def user_add(request: HttpRequest) -> HttpResponse:
+    """GET lists users (filter `query` on name or email); POST adds one."""
+    if request.method == "GET":
+        return _listing(datachanges.find_users(request.GET.get("query", "")), request)
     data = request_data(request)
     if isinstance(data.get("roles"), str):
         data["roles"] = [role.strip() for role in data["roles"].split(",") if role.strip()]
@@ -183,6 +198,12 @@ def user_action(request: HttpRequest, user_id: int, action: str) -> HttpResponse
 
 
 # -- Activities --------------------------------------------------------------------------------
+
+
+@control_endpoint(("GET",))
+def activities_list(request: HttpRequest) -> HttpResponse:
+    """List activities, filtered by `matter_id` and `user_id`."""
+    return _listing(datachanges.find_activities(request.GET.get("matter_id", ""), request.GET.get("user_id", "")), request)
 
 
 @control_endpoint(("POST",))

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Model
+from django.db.models import Max, Model, Q
 from django.utils import timezone
 
 from mira.sandbox.models import Account, Activity, Contact, Matter, SandboxUser
@@ -377,3 +377,40 @@ def delete_activity(activity_id: Any) -> Activity:
     activity.delete()
     logger.info("Deleted activity %s", snapshot.pk)
     return snapshot
+
+
+# -- Finding records -----------------------------------------------------------------------------
+# A person scripting a change needs a record's id; these back the control API's GET listings.
+
+MATTER_STATUSES = {"open": "Open", "pending": "Pending", "closed": "Closed"}
+
+
+def find_matters(query: str, status: str):
+    matters = Matter.objects.select_related("client")
+    query = query.strip()
+    if query:
+        matters = matters.filter(Q(display_number__icontains=query) | Q(description__icontains=query))
+    if status:
+        if status.strip().lower() not in MATTER_STATUSES:
+            raise DataChangeError(f"status {status!r} is invalid; use open, pending or closed.")
+        matters = matters.filter(status=MATTER_STATUSES[status.strip().lower()])
+    return matters
+
+
+def find_users(query: str):
+    users = SandboxUser.objects.all()
+    query = query.strip()
+    if query:
+        users = users.filter(
+            Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(email__icontains=query)
+        )
+    return users
+
+
+def find_activities(matter_id: str, user_id: str):
+    activities = Activity.objects.all()
+    if matter_id:
+        activities = activities.filter(matter_id=parse_id(matter_id, "matter_id"))
+    if user_id:
+        activities = activities.filter(user_id=parse_id(user_id, "user_id"))
+    return activities
