@@ -207,6 +207,7 @@ def test_guide_deny_access(portal, sandbox, browser_context):
 
     expect(checklist_item(page, "authorized")).to_have_attribute("data-done", "false")
     expect(page.locator("#clio-last-error")).to_contain_text("DENY ACCESS")
+    expect(page.locator("#clio-last-error")).not_to_contain_text("Close this window")
     connection = ClioConnection.objects.get(firm=firm)
     assert connection.status != ClioConnection.Status.CONNECTED
     assert connection.access_token == ""

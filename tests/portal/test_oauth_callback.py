@@ -191,8 +191,8 @@ def test_deny_access_explains(admin_client, firm, clio_app):
     assert escape(messages.ACCESS_DENIED) in body
     assert 'id="popup-close"' in body
     connection = assert_not_connected(firm)
-    assert connection.last_error == messages.ACCESS_DENIED
-    assert escape(messages.ACCESS_DENIED) in admin_client.get(reverse("destinations:clio_module")).content.decode()
+    assert connection.last_error == messages.for_page(messages.ACCESS_DENIED)
+    assert escape(messages.for_page(messages.ACCESS_DENIED)) in admin_client.get(reverse("destinations:clio_module")).content.decode()
 
 
 def test_wrong_secret_is_invalid_client(admin_client, firm, clio_app):
@@ -203,7 +203,7 @@ def test_wrong_secret_is_invalid_client(admin_client, firm, clio_app):
     assert response.status_code == 400
     assert escape(messages.INVALID_CLIENT) in response.content.decode()
     connection = assert_not_connected(firm)
-    assert connection.last_error == messages.INVALID_CLIENT
+    assert connection.last_error == messages.for_page(messages.INVALID_CLIENT)
 
 
 def test_reused_code_is_invalid_grant(admin_client, firm, clio_app, sandbox, settings):  # noqa: F811

@@ -36,7 +36,7 @@ def notify(request: HttpRequest) -> HttpResponse:
         flash.error(request, failure.message)
         return redirect("destinations:page")
 
-    flash.success(request, f"Sent to {notification.recipient} on {notification.sent_at:%d %B %Y}.")
+    flash.success(request, f"Sent to {notification.recipient} on {notification.sent_at.day} {notification.sent_at:%B %Y}.")
     return redirect("destinations:page")
 
 

@@ -80,7 +80,7 @@ def complete_authorization(connection: ClioConnection, code: str, *, http: httpx
 
 def record_failure(connection: ClioConnection, failure: AuthorizationFailed) -> None:
     """Save the failure's message as the connection's last error, touching no other field."""
-    connection.record_error(failure.message)
+    connection.record_error(messages.for_page(failure.message))
     connection.save(update_fields=["last_error", "last_error_at", "updated_at"])
 
 

@@ -2,10 +2,11 @@
 
 import logging
 
+from django.conf import settings
 from django.utils import timezone
 
 from mira.accounts.models import Firm
-from mira.destinations.models import ClioConnection
+from mira.destinations.models import ClioConnection, Region
 from mira.destinations.revoking import forget_tokens, revoke_stored_tokens
 
 logger = logging.getLogger(__name__)
@@ -16,6 +17,10 @@ def connection_for(firm: Firm) -> ClioConnection:
     try:
         return firm.clio_connection
     except ClioConnection.DoesNotExist:
+        # Where a sandbox is configured (the demo), start there, so the page's developer-portal
+        # link leads to the sandbox instead of a real Clio region.
+        if settings.MIRA_SANDBOX_URL:
+            return ClioConnection(firm=firm, region=Region.SANDBOX)
         return ClioConnection(firm=firm)
 
 

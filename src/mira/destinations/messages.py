@@ -37,6 +37,21 @@ REGION_UNAVAILABLE = (
 )
 CONNECTED = "Connection successful"
 
+# The popup's messages start their next step with "Close this window"; the Destination page, which
+# shows the same failure as its last problem, has no window to close.
+_CLOSE_WINDOW_STEPS = (
+    ("Close this window and click", "Click"),
+    ("Close this window, wait a minute, and click", "Wait a minute, then click"),
+    ("Close this window and", "Then"),
+)
+
+
+def for_page(message: str) -> str:
+    """Return a popup message reworded for the Destination page."""
+    for popup_words, page_words in _CLOSE_WINDOW_STEPS:
+        message = message.replace(popup_words, page_words)
+    return message
+
 # Clio's `error` redirect parameter is echoed into the message, so only a short code is allowed.
 _SAFE_ERROR_CODE = re.compile(r"^[a-z_]{1,40}$")
 

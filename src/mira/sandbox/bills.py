@@ -73,7 +73,7 @@ def set_bill_state(bill_id: int, state: str, notify: bool = True) -> Bill:
 
 
 def _billable_activities(ids: list[int]) -> list[Activity]:
-    activities = list(Activity.objects.select_related("matter", "bill").select_for_update().filter(id__in=ids))
+    activities = list(Activity.objects.select_related("matter", "bill").select_for_update(of=("self",)).filter(id__in=ids))
     missing = sorted(set(ids) - {activity.id for activity in activities})
     if missing:
         raise BillingError(f"No activities with ids {missing}; check the ids.")

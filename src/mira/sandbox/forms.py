@@ -24,7 +24,7 @@ LEVEL_LABELS = {READ: "Read", READ_WRITE: "Read/Write"}
 def permission_choices(highest: str) -> list[tuple[str, str]]:
     choices = [(NONE, "None"), (READ, "Read")]
     if highest == READ_WRITE:
-        choices.append((READ_WRITE, "Read & Write"))
+        choices.append((READ_WRITE, "Read&Write"))
     return choices
 
 

@@ -44,7 +44,8 @@ def _parse_authorize(params) -> AuthorizeRequest:
     if redirect_uri not in app.redirect_uris:
         raise AuthorizeError(
             f"The redirect_uri {redirect_uri!r} is not registered for {app.name}; "
-            "add it to the app's Redirect URIs or send a registered one."
+            "edit the app in the developer portal and add this address to its Redirect URIs, "
+            "then close this window and try again."
         )
     if params.get("response_type") != "code":
         raise AuthorizeError(

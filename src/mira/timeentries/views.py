@@ -84,7 +84,7 @@ def entry_create(request: HttpRequest) -> HttpResponse:
 
     if request.method == "POST" and form.is_valid():
         entry = form.save_to(TimeEntry(firm_id=request.user.firm_id, timekeeper=request.user))
-        messages.success(request, f"Draft saved: {entry.matter.display_number} on {entry.date:%b %d, %Y}.")
+        messages.success(request, f"Draft saved: {entry.matter.display_number} on {entry.date:%b} {entry.date.day}, {entry.date.year}.")
         return redirect("timeentries:list")
 
     return render(request, "timeentries/form.html", {"form": form, "entry": None})
