@@ -301,8 +301,9 @@ def test_invalid_json_is_400(sandbox):
 
 def test_wrong_method_is_405(sandbox):
     with control(sandbox.base_url) as http:
-        response = http.get("/matters")
+        response = http.put("/matters")
     assert response.status_code == 405
+    assert "use GET, POST" in response.json()["error"]["message"]
 
 
 def test_unknown_action_is_404_json(sandbox):

@@ -22,7 +22,7 @@ from django.core import signing
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from mira.sandbox import oauth
+from mira.sandbox import count_cache, oauth
 from mira.sandbox.models import AccessToken, SandboxUser
 
 logger = logging.getLogger(__name__)
@@ -231,21 +231,26 @@ class Ordering:
 
 
 def paginate(
-    request: HttpRequest, queryset: QuerySet, maximum_limit: int = 200, orders: dict[str, tuple[str, ...]] | None = None
+    request: HttpRequest, queryset: QuerySet, maximum_limit: int = 200, orders: dict[str, tuple[str, ...]] | None = None,
+    load: Callable[[QuerySet], list] = list,
 ) -> tuple[list, dict]:
     """Return one page of the queryset and `meta` with the total and the neighbouring pages' URLs.
 
     `orders` maps the `order` names the endpoint supports (besides id) to database columns. Ordering by
     id without `offset` pages with a cursor (page_token); any other order or an `offset` pages by offset.
+    `load` runs the page's sliced queryset and returns its records, which must have an `id`.
     """
     limit = parse_limit(request, maximum_limit)
     ordering = _parse_order(request, orders or {})
-    total = queryset.count()
 
+    # Each page function also returns whether its page contains every record the queryset matches.
     if ordering.name == "id" and "offset" not in request.GET:
-        records, paging = _cursor_page(request, queryset, limit, ordering.descending)
+        records, paging, complete = _cursor_page(request, queryset, limit, ordering.descending, load)
     else:
-        records, paging = _offset_page(request, queryset, limit, ordering)
+        records, paging, complete = _offset_page(request, queryset, limit, ordering, load)
+
+    # When the page contains every matching record, their number is the total, and no COUNT query is needed.
+    total = len(records) if complete else count_cache.count(queryset)
     return records, {"paging": paging, "records": total}
 
 
@@ -262,35 +267,41 @@ def _parse_order(request: HttpRequest, orders: dict[str, tuple[str, ...]]) -> Or
     return Ordering(name=name, columns=columns, descending=match.group(2) == "desc")
 
 
-def _cursor_page(request: HttpRequest, queryset: QuerySet, limit: int, descending: bool) -> tuple[list, dict]:
+def _cursor_page(
+    request: HttpRequest, queryset: QuerySet, limit: int, descending: bool, load: Callable[[QuerySet], list]
+) -> tuple[list, dict, bool]:
     after_id = _parse_page_token(request, descending)
     if after_id is not None:
         queryset = queryset.filter(id__lt=after_id) if descending else queryset.filter(id__gt=after_id)
-    records = list(queryset.order_by("-id" if descending else "id")[: limit + 1])
+    records = load(queryset.order_by("-id" if descending else "id")[: limit + 1])
 
     paging: dict[str, str] = {}
-    if len(records) > limit:
+    more = len(records) > limit
+    if more:
         records = records[:limit]
         paging["next"] = _next_page_url(request, records[-1].id, descending)
-    return records, paging
+    return records, paging, after_id is None and not more
 
 
-def _offset_page(request: HttpRequest, queryset: QuerySet, limit: int, ordering: Ordering) -> tuple[list, dict]:
+def _offset_page(
+    request: HttpRequest, queryset: QuerySet, limit: int, ordering: Ordering, load: Callable[[QuerySet], list]
+) -> tuple[list, dict, bool]:
     if "page_token" in request.GET:
         raise ApiError(400, "ArgumentError", "page_token works only with order=id(asc) or id(desc) and no offset; "
                        "follow meta.paging.next as returned.")
     offset = _parse_offset(request)
     end = min(offset + limit, MAXIMUM_OFFSET_RECORDS)
-    records = list(queryset.order_by(*ordering.order_by())[offset : end + 1])
+    records = load(queryset.order_by(*ordering.order_by())[offset : end + 1])
 
     paging: dict[str, str] = {}
-    if len(records) > end - offset:
+    more = len(records) > end - offset
+    if more:
         records = records[: end - offset]
         if end < MAXIMUM_OFFSET_RECORDS:
             paging["next"] = _offset_page_url(request, end)
     if offset > 0:
         paging["previous"] = _offset_page_url(request, max(offset - limit, 0))
-    return records, paging
+    return records, paging, offset == 0 and not more
 
 
 def _parse_offset(request: HttpRequest) -> int:

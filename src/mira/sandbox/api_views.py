@@ -26,6 +26,7 @@ from mira.sandbox.filters import (
     parse_date,
     parse_int,
 )
+from mira.sandbox.loading import RecordLoader
 from mira.sandbox.models import Activity, ActivityDescription, Bill, Contact, Matter, SandboxUser
 
 logger = logging.getLogger(__name__)
@@ -70,8 +71,10 @@ def list_response(
     maximum_limit: int = 200, orders: dict[str, tuple[str, ...]] | None = None,
 ) -> HttpResponse:
     requests = requested_fields(request, resource_name)
-    records, meta = paginate(request, queryset, maximum_limit, orders)
-    data = [fields.render(resource_name, record, requests, context.quantity_in_hours) for record in records]
+    load = RecordLoader(queryset.model, resource_name, requests)
+    records, meta = paginate(request, queryset, maximum_limit, orders, load)
+    render_record = fields.compile_renderer(resource_name, requests, context.quantity_in_hours)
+    data = [render_record(record) for record in records]
     return json_response(200, {"data": data, "meta": meta})
 
 

@@ -7,6 +7,7 @@ Fields whose value is null are left out, because the OpenAPI spec declares no fi
 
 import dataclasses
 import datetime
+import functools
 import hashlib
 from collections.abc import Callable
 from decimal import Decimal
@@ -35,6 +36,12 @@ class Resource:
     relations: dict[str, tuple[str, Callable[[Any], Any]]] = dataclasses.field(default_factory=dict)
     # Durations stored in seconds that API versions before 4.0.4 send in hours.
     seconds_fields: frozenset[str] = frozenset()
+    # Model fields a scalar's getter reads, as Django lookups ("bill__state" follows a relation), for
+    # scalars that read anything besides the model field of their own name. Listings load only these
+    # columns, so a getter that reads an unlisted field costs one query per record.
+    columns: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # The model's relation behind each relation whose name differs, or None for the record itself.
+    relation_fields: dict[str, str | None] = dataclasses.field(default_factory=dict)
 
 
 def parse_fields(value: str | None) -> tuple[FieldRequest, ...]:
@@ -113,35 +120,71 @@ def render(
 
     With quantity_in_hours (API versions before 4.0.4), duration fields are sent in hours instead of seconds.
     """
+    return compile_renderer(resource_name, requests, quantity_in_hours)(record)
+
+
+def nested_requests(request: FieldRequest) -> tuple[FieldRequest, ...]:
+    """Return the fields rendered for a relation: its requested ones (default id and etag), without braces.
+
+    Inside a nested record, relations render with their default fields only.
+    """
+    requested = request.nested or tuple(FieldRequest(name) for name in DEFAULT_FIELDS)
+    return tuple(FieldRequest(item.name) for item in requested)
+
+
+# Listings render every record of a page with the same fields, so the per-field lookups are done once.
+@functools.lru_cache(maxsize=256)
+def compile_renderer(
+    resource_name: str, requests: tuple[FieldRequest, ...], quantity_in_hours: bool = False
+) -> Callable[[Any], dict[str, Any]]:
+    """Return a function that renders one record of the resource as render() does."""
     resource = RESOURCES[resource_name]
-    output: dict[str, Any] = {}
-    for request in requests:
-        value = _render_field(resource, record, request, quantity_in_hours)
-        if value is not None:
-            output[request.name] = value
-    return output
+    steps = [
+        (request.name, *_field_steps(resource, request, quantity_in_hours))
+        for request in requests
+        # Only default fields can be missing (requested ones are validated first): a rate has no id or etag.
+        if request.name in resource.scalars or request.name in resource.relations
+    ]
+
+    def render_record(record: Any) -> dict[str, Any]:
+        output: dict[str, Any] = {}
+        for name, getter, convert in steps:
+            value = getter(record)
+            if value is None:
+                continue
+            output[name] = value if type(value) in _JSON_NATIVE_TYPES else convert(value)
+        return output
+
+    return render_record
 
 
-def _render_field(resource: Resource, record: Any, request: FieldRequest, quantity_in_hours: bool) -> Any:
-    if request.name not in resource.scalars and request.name not in resource.relations:
-        # Only default fields get here (requested ones are validated first): a rate has no id or etag.
-        return None
+def _field_steps(
+    resource: Resource, request: FieldRequest, quantity_in_hours: bool
+) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """Return the field's getter and the function that converts the getter's non-null values for JSON."""
     if request.name in resource.scalars:
-        value = resource.scalars[request.name](record)
-        if quantity_in_hours and request.name in resource.seconds_fields and value is not None:
-            value = _hours(value)
-        return _to_json(value)
+        getter = resource.scalars[request.name]
+        if quantity_in_hours and request.name in resource.seconds_fields:
+            return (lambda record: _hours_or_none(getter(record))), _to_json
+        return getter, _to_json
 
     nested_name, getter = resource.relations[request.name]
-    related = getter(record)
-    if related is None:
-        return None
-    nested_requests = request.nested or tuple(FieldRequest(name) for name in DEFAULT_FIELDS)
-    # Inside a nested record, relations render with their default fields only.
-    flattened = tuple(FieldRequest(item.name) for item in nested_requests)
-    if isinstance(related, list):
-        return [render(nested_name, item, flattened, quantity_in_hours) for item in related]
-    return render(nested_name, related, flattened, quantity_in_hours)
+    render_nested = compile_renderer(nested_name, nested_requests(request), quantity_in_hours)
+
+    def render_related(related: Any) -> Any:
+        if isinstance(related, list):
+            return [render_nested(item) for item in related]
+        return render_nested(related)
+
+    return getter, render_related
+
+
+def _hours_or_none(seconds: int | None) -> float | None:
+    return None if seconds is None else _hours(seconds)
+
+
+# Types that json.dumps() writes as they are, so rendering skips their conversion.
+_JSON_NATIVE_TYPES = frozenset({str, int, bool, float})
 
 
 def _to_json(value: Any) -> Any:
@@ -200,7 +243,14 @@ USER = Resource(
         "updated_at": lambda user: user.updated_at,
     },
     relations={"account": ("Account", lambda user: user.account)},
+    columns={
+        "name": ("first_name", "last_name"),
+        "initials": ("first_name", "last_name"),
+    },
 )
+
+# Contact.name reads the type to choose between the company name and the person's names.
+CONTACT_NAME_COLUMNS = ("type", "company_name", "first_name", "last_name")
 
 CONTACT = Resource(
     name="Contact",
@@ -216,6 +266,10 @@ CONTACT = Resource(
         "primary_email_address": lambda contact: contact.primary_email_address or None,
         "created_at": lambda contact: contact.created_at,
         "updated_at": lambda contact: contact.updated_at,
+    },
+    columns={
+        "name": CONTACT_NAME_COLUMNS,
+        "initials": CONTACT_NAME_COLUMNS,
     },
 )
 
@@ -250,6 +304,7 @@ ACTIVITY_DESCRIPTION_RATE = Resource(
         "type": lambda description: "Custom",
         "hierarchy": lambda description: "Activity",
     },
+    columns={"amount": ("rate",)},
 )
 
 ACTIVITY_DESCRIPTION = Resource(
@@ -265,6 +320,7 @@ ACTIVITY_DESCRIPTION = Resource(
         "updated_at": lambda description: description.updated_at,
     },
     relations={"rate": ("ActivityDescriptionRate", lambda description: description)},
+    relation_fields={"rate": None},
 )
 
 ACTIVITY = Resource(
@@ -297,6 +353,13 @@ ACTIVITY = Resource(
         "bill": ("Bill", lambda activity: activity.bill),
     },
     seconds_fields=frozenset({"quantity", "rounded_quantity"}),
+    columns={
+        "quantity_in_hours": ("quantity",),
+        "rounded_quantity": ("quantity",),
+        "rounded_quantity_in_hours": ("quantity",),
+        "billed": ("bill__state",),
+        "on_bill": ("bill__state",),
+    },
 )
 
 # NOTE: the sandbox's approximation of Clio's bill workflow; Clio documents the states, not every transition.
@@ -350,6 +413,11 @@ BILL = Resource(
         "client": ("Contact", lambda bill: bill.client),
         "user": ("User", lambda bill: bill.user),
     },
+    columns={
+        "services_sub_total": ("sub_total",),
+        "due": ("balance",),
+    },
+    relation_fields={"matters": "matter"},
 )
 
 BILLING_SETTING = Resource(
