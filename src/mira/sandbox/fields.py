@@ -9,6 +9,7 @@ import dataclasses
 import datetime
 import functools
 import hashlib
+import operator
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -203,6 +204,11 @@ def etag(record: Any) -> str:
     return '"' + hashlib.md5(stamp.encode(), usedforsecurity=False).hexdigest() + '"'
 
 
+def same_named(*names: str) -> dict[str, Callable[[Any], Any]]:
+    """Return getters for fields whose value is the model attribute of the same name."""
+    return {name: operator.attrgetter(name) for name in names}
+
+
 def _initials(*names: str) -> str:
     return "".join(name[:1] for name in names if name)
 
@@ -216,9 +222,7 @@ ACCOUNT = Resource(
     scalars={
         "id": lambda account: account.id,
         "etag": etag,
-        "name": lambda account: account.name,
-        "created_at": lambda account: account.created_at,
-        "updated_at": lambda account: account.updated_at,
+        **same_named("name", "created_at", "updated_at"),
     },
 )
 
@@ -227,20 +231,13 @@ USER = Resource(
     scalars={
         "id": lambda user: user.id,
         "etag": etag,
-        "name": lambda user: user.name,
-        "first_name": lambda user: user.first_name,
-        "last_name": lambda user: user.last_name,
+        **same_named("name", "first_name", "last_name"),
         "initials": lambda user: _initials(user.first_name, user.last_name),
-        "email": lambda user: user.email,
-        "enabled": lambda user: user.enabled,
+        **same_named("email", "enabled"),
         "roles": lambda user: list(user.roles),
-        "rate": lambda user: user.rate,
-        "subscription_type": lambda user: user.subscription_type,
-        "time_zone": lambda user: user.time_zone,
-        "account_owner": lambda user: user.account_owner,
+        **same_named("rate", "subscription_type", "time_zone", "account_owner"),
         "clio_connect": lambda user: False,
-        "created_at": lambda user: user.created_at,
-        "updated_at": lambda user: user.updated_at,
+        **same_named("created_at", "updated_at"),
     },
     relations={"account": ("Account", lambda user: user.account)},
     columns={
@@ -261,11 +258,9 @@ CONTACT = Resource(
         "first_name": lambda contact: contact.first_name or None,
         "last_name": lambda contact: contact.last_name or None,
         "initials": lambda contact: _initials(*contact.name.split()),
-        "type": lambda contact: contact.type,
-        "is_client": lambda contact: contact.is_client,
+        **same_named("type", "is_client"),
         "primary_email_address": lambda contact: contact.primary_email_address or None,
-        "created_at": lambda contact: contact.created_at,
-        "updated_at": lambda contact: contact.updated_at,
+        **same_named("created_at", "updated_at"),
     },
     columns={
         "name": CONTACT_NAME_COLUMNS,
@@ -278,18 +273,9 @@ MATTER = Resource(
     scalars={
         "id": lambda matter: matter.id,
         "etag": etag,
-        "number": lambda matter: matter.number,
-        "display_number": lambda matter: matter.display_number,
-        "description": lambda matter: matter.description,
-        "status": lambda matter: matter.status,
-        "client_id": lambda matter: matter.client_id,
-        "billable": lambda matter: matter.billable,
+        **same_named("number", "display_number", "description", "status", "client_id", "billable"),
         "billing_method": lambda matter: "hourly",
-        "open_date": lambda matter: matter.open_date,
-        "pending_date": lambda matter: matter.pending_date,
-        "close_date": lambda matter: matter.close_date,
-        "created_at": lambda matter: matter.created_at,
-        "updated_at": lambda matter: matter.updated_at,
+        **same_named("open_date", "pending_date", "close_date", "created_at", "updated_at"),
     },
     relations={
         "client": ("Contact", lambda matter: matter.client),
@@ -312,12 +298,10 @@ ACTIVITY_DESCRIPTION = Resource(
     scalars={
         "id": lambda description: description.id,
         "etag": etag,
-        "name": lambda description: description.name,
-        "default": lambda description: description.default,
+        **same_named("name", "default"),
         "type": lambda description: "clio",
         "accessible_to_user": lambda description: True,
-        "created_at": lambda description: description.created_at,
-        "updated_at": lambda description: description.updated_at,
+        **same_named("created_at", "updated_at"),
     },
     relations={"rate": ("ActivityDescriptionRate", lambda description: description)},
     relation_fields={"rate": None},
@@ -328,23 +312,16 @@ ACTIVITY = Resource(
     scalars={
         "id": lambda activity: activity.id,
         "etag": etag,
-        "type": lambda activity: activity.type,
-        "date": lambda activity: activity.date,
-        "quantity": lambda activity: activity.quantity,
+        **same_named("type", "date", "quantity"),
         "quantity_in_hours": lambda activity: _hours(activity.quantity),
         "rounded_quantity": lambda activity: activity.quantity,
         "rounded_quantity_in_hours": lambda activity: _hours(activity.quantity),
         "quantity_redacted": lambda activity: False,
-        "price": lambda activity: activity.price,
-        "total": lambda activity: activity.total,
-        "note": lambda activity: activity.note,
-        "billed": lambda activity: activity.billed,
-        "on_bill": lambda activity: activity.on_bill,
+        **same_named("price", "total", "note", "billed", "on_bill"),
         "non_billable": lambda activity: False,
         "no_charge": lambda activity: False,
         "flat_rate": lambda activity: False,
-        "created_at": lambda activity: activity.created_at,
-        "updated_at": lambda activity: activity.updated_at,
+        **same_named("created_at", "updated_at"),
     },
     relations={
         "matter": ("Matter", lambda activity: activity.matter),
@@ -377,26 +354,17 @@ BILL = Resource(
     scalars={
         "id": lambda bill: bill.id,
         "etag": etag,
-        "number": lambda bill: bill.number,
-        "state": lambda bill: bill.state,
-        "type": lambda bill: bill.type,
-        "kind": lambda bill: bill.kind,
+        **same_named("number", "state", "type", "kind"),
         "subject": lambda bill: bill.subject or None,
         "memo": lambda bill: bill.memo or None,
-        "issued_at": lambda bill: bill.issued_at,
-        "due_at": lambda bill: bill.due_at,
-        "start_at": lambda bill: bill.start_at,
-        "end_at": lambda bill: bill.end_at,
-        "sub_total": lambda bill: bill.sub_total,
+        **same_named("issued_at", "due_at", "start_at", "end_at", "sub_total"),
         "services_sub_total": lambda bill: bill.sub_total,
         "tax_rate": lambda bill: 0.0,
         "secondary_tax_rate": lambda bill: 0.0,
         "tax_sum": lambda bill: 0.0,
         "secondary_tax_sum": lambda bill: 0.0,
         "total_tax": lambda bill: 0.0,
-        "total": lambda bill: bill.total,
-        "paid": lambda bill: bill.paid,
-        "paid_at": lambda bill: bill.paid_at,
+        **same_named("total", "paid", "paid_at"),
         "pending": lambda bill: 0.0,
         "due": lambda bill: bill.balance,
         "balance": lambda bill: bill.balance,
@@ -404,9 +372,7 @@ BILL = Resource(
         "shared": lambda bill: False,
         "can_update": lambda bill: bill.state in ("draft", "awaiting_approval"),
         "available_state_transitions": lambda bill: list(BILL_STATE_TRANSITIONS[bill.state]),
-        "last_sent_at": lambda bill: bill.last_sent_at,
-        "created_at": lambda bill: bill.created_at,
-        "updated_at": lambda bill: bill.updated_at,
+        **same_named("last_sent_at", "created_at", "updated_at"),
     },
     relations={
         "matters": ("Matter", lambda bill: [bill.matter]),
@@ -427,24 +393,15 @@ BILLING_SETTING = Resource(
         "etag": etag,
         # Filled in by the endpoint from the `duration` parameter; a record alone has no value.
         "rounded_duration": lambda setting: getattr(setting, "rounded_duration", None),
-        "rounding": lambda setting: setting.rounding,
-        "use_decimal_rounding": lambda setting: setting.use_decimal_rounding,
-        "currency": lambda setting: setting.currency,
-        "currency_sign": lambda setting: setting.currency_sign,
-        "tax_rate": lambda setting: setting.tax_rate,
-        "tax_name": lambda setting: setting.tax_name,
-        "apply_tax_by_default": lambda setting: setting.apply_tax_by_default,
-        "use_secondary_tax": lambda setting: setting.use_secondary_tax,
-        "secondary_tax_rate": lambda setting: setting.secondary_tax_rate,
-        "secondary_tax_rule": lambda setting: setting.secondary_tax_rule,
-        "secondary_tax_name": lambda setting: setting.secondary_tax_name,
+        **same_named(
+            "rounding", "use_decimal_rounding", "currency", "currency_sign", "tax_rate", "tax_name",
+            "apply_tax_by_default", "use_secondary_tax", "secondary_tax_rate", "secondary_tax_rule",
+            "secondary_tax_name",
+        ),
         "time_on_flat_rate_contingency_matters_is_non_billable": (
             lambda setting: setting.time_on_flat_rate_contingency_matters_is_non_billable
         ),
-        "notify_after_bill_created": lambda setting: setting.notify_after_bill_created,
-        "use_utbms_codes": lambda setting: setting.use_utbms_codes,
-        "created_at": lambda setting: setting.created_at,
-        "updated_at": lambda setting: setting.updated_at,
+        **same_named("notify_after_bill_created", "use_utbms_codes", "created_at", "updated_at"),
     },
 )
 
@@ -453,15 +410,9 @@ WEBHOOK = Resource(
     scalars={
         "id": lambda webhook: webhook.id,
         "etag": etag,
-        "url": lambda webhook: webhook.url,
-        "fields": lambda webhook: webhook.fields,
-        "shared_secret": lambda webhook: webhook.shared_secret,
-        "model": lambda webhook: webhook.model,
-        "status": lambda webhook: webhook.status,
+        **same_named("url", "fields", "shared_secret", "model", "status"),
         "events": lambda webhook: list(webhook.events),
-        "expires_at": lambda webhook: webhook.expires_at,
-        "created_at": lambda webhook: webhook.created_at,
-        "updated_at": lambda webhook: webhook.updated_at,
+        **same_named("expires_at", "created_at", "updated_at"),
     },
     relations={"user": ("User", lambda webhook: webhook.user)},
 )
