@@ -105,3 +105,18 @@ def test_enqueued_sync_runs_in_db_worker(connection):
     assert result.status == TaskResultStatus.SUCCESSFUL
     assert result.return_value == "succeeded"
     assert ClioConnection.objects.get(pk=connection.pk).lane_holder == ""
+
+
+def test_full_save_keeps_held_lane(bare_connection):
+    stale_copy = ClioConnection.objects.get(pk=bare_connection.pk)
+    lane = try_acquire(bare_connection.pk, holder="sync:held")
+    assert lane is not None
+
+    stale_copy.app_name = "MIRALink EU"
+    stale_copy.save()
+
+    stored = ClioConnection.objects.get(pk=bare_connection.pk)
+    assert stored.app_name == "MIRALink EU"
+    assert stored.lane_holder == "sync:held"
+    assert try_acquire(bare_connection.pk, holder="sync:second") is None
+    lane.release()

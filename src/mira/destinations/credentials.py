@@ -51,8 +51,11 @@ def save_credentials(connection: ClioConnection, cleaned_data: dict) -> bool:
     if changed:
         forget_tokens(connection)
         connection.credentials_updated_at = timezone.now()
-
-    connection.save()
+        connection.save()
+    else:
+        # The tokens stay as they are in the database: a sync may have refreshed them since this
+        # page loaded the row, and writing back the loaded copy would undo that.
+        connection.save(update_fields=["region", "app_name", "client_id", "client_secret", "matter_statuses", "updated_at"])
     logger.info(
         "clio.credentials.saved firm_id=%s connection_id=%s region=%s credentials_changed=%s",
         connection.firm_id,

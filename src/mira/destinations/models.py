@@ -65,8 +65,24 @@ class ClioConnection(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    LANE_FIELDS = ("lane_holder", "lane_expires_at")
+
     def __str__(self) -> str:
         return f"Clio connection of firm {self.firm_id} ({self.get_region_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        """Save, leaving the lane lease out of a full save of an existing row.
+
+        Only lanes.py's conditional UPDATEs may change the lease; a page that loaded the row before
+        a job took the lane would otherwise release or overwrite it by saving its stale copy.
+        """
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.LANE_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def is_connected(self) -> bool:
