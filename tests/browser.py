@@ -50,3 +50,15 @@ def portal(live_server, sandbox, settings):
     settings.MIRA_SANDBOX_URL = sandbox.base_url
     settings.CSRF_TRUSTED_ORIGINS = [live_server.url]
     return live_server
+
+
+def close_popup(popup) -> None:
+    """Click the popup's Close button; the window may close before Playwright finishes the click."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    with popup.expect_event("close"):
+        try:
+            popup.click("#popup-close")
+        except PlaywrightError:
+            if not popup.is_closed():
+                raise

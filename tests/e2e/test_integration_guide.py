@@ -14,6 +14,7 @@ from mira.demo import DEMO_PASSWORD, ensure_demo_firm
 from mira.destinations.models import ClioConnection
 from mira.sync.models import ClioMatter
 from mira.timeentries.models import TimeEntry
+from tests.browser import close_popup
 
 pytestmark = pytest.mark.browser
 
@@ -107,7 +108,7 @@ def test_guide_end_to_end(portal, sandbox, browser_context, caplog):
 
     # Step 5: "Connection successful" with a Close button; the main page updates by itself.
     expect(popup.locator("#popup-status")).to_have_text("Connection successful")
-    popup.click("#popup-close")
+    close_popup(popup)
     expect(page.locator("#clio-connected-banner")).to_be_visible()
     expect(page.locator("#clio-user")).to_contain_text("Benjamin Lee")
     expect(page.locator("#clio-account")).to_contain_text("Harbor & Vale LLP")
@@ -203,7 +204,7 @@ def test_guide_deny_access(portal, sandbox, browser_context):
 
     expect(popup.locator("#popup-status")).to_have_text("Not connected")
     expect(popup.locator("#popup-message")).to_contain_text("DENY ACCESS")
-    popup.click("#popup-close")
+    close_popup(popup)
 
     expect(checklist_item(page, "authorized")).to_have_attribute("data-done", "false")
     expect(page.locator("#clio-last-error")).to_contain_text("DENY ACCESS")

@@ -1,9 +1,9 @@
 """The Add to Clio popup in headless Chromium: popup opens, Clio consent, module refreshes by itself."""
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 
 from mira.accounts.models import User
+from tests.browser import close_popup
 from tests.portal.sandbox_flow import OWNER_EMAIL, SANDBOX_PASSWORD, create_app
 
 pytestmark = pytest.mark.browser
@@ -20,16 +20,6 @@ def signed_in_page(portal, browser_context, firm):  # noqa: F811
     page.click("#sign-in")
     page.wait_for_url(f"{portal.url}/destination/")
     return page
-
-
-def close_popup(popup) -> None:
-    """Click the popup's Close button; the window may close before Playwright finishes the click."""
-    with popup.expect_event("close"):
-        try:
-            popup.click("#popup-close")
-        except PlaywrightError:
-            if not popup.is_closed():
-                raise
 
 
 def test_popup_connects_and_refreshes_module(signed_in_page):
