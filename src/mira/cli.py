@@ -103,8 +103,8 @@ def command_scheduler(args: argparse.Namespace) -> int:
 def command_sandbox(args: argparse.Namespace) -> int:
     from mira.core import config
 
-    # The sandbox is a local stand-in, so a first start generates its keys rather than failing;
-    # an explicit MIRA_SECRET_KEY / MIRA_ENCRYPTION_KEYS still takes precedence over the files.
+    # The sandbox is a local stand-in, so a first start generates its keys rather than failing.
+    # MIRA_SECRET_KEY and MIRA_ENCRYPTION_KEYS, when set, still take precedence over the files.
     for name in config.write_missing_keys(config.data_dir()):
         print(f"Wrote {config.data_dir() / name}")
     _setup_django()

@@ -164,6 +164,6 @@ MIRA_SANDBOX_TOKEN_LIFETIME_SECONDS = config.env_int("MIRA_SANDBOX_TOKEN_LIFETIM
 # When set, the sandbox's control API (/_sandbox/) requires this value in X-Sandbox-Control-Key.
 MIRA_SANDBOX_CONTROL_KEY = os.environ.get("MIRA_SANDBOX_CONTROL_KEY") or None
 # Sandbox webhooks: the first retry delay of a failed delivery (it doubles each time) and the
-# time a subscriber has to answer.
+# timeout for a subscriber's response.
 MIRA_SANDBOX_WEBHOOK_RETRY_SECONDS = config.env_float("MIRA_SANDBOX_WEBHOOK_RETRY_SECONDS", 120.0)
 MIRA_SANDBOX_WEBHOOK_TIMEOUT_SECONDS = config.env_float("MIRA_SANDBOX_WEBHOOK_TIMEOUT_SECONDS", 10.0)

@@ -75,8 +75,8 @@ def secret_key() -> str:
 def encryption_keys() -> list[str]:
     """Return the Fernet keys for secrets at rest, newest first.
 
-    MIRA_ENCRYPTION_KEYS is a comma-separated list. The first key encrypts; every key decrypts, so
-    a key can be rotated by putting a new one in front and keeping the old one until re-encryption.
+    MIRA_ENCRYPTION_KEYS is a comma-separated list. The first key encrypts and every key decrypts,
+    so a key is rotated by putting a new one in front and keeping the old one until re-encryption.
     """
     raw = os.environ.get("MIRA_ENCRYPTION_KEYS") or _read_key_file(ENCRYPTION_KEYS_FILE)
     if not raw:

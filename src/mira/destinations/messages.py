@@ -37,8 +37,8 @@ REGION_UNAVAILABLE = (
 )
 CONNECTED = "Connection successful"
 
-# The popup's messages start their next step with "Close this window"; the Destination page, which
-# shows the same failure as its last problem, has no window to close.
+# The popup's messages start their next step with "Close this window". The Destination page shows
+# the same failure as its last problem, and it has no window to close.
 _CLOSE_WINDOW_STEPS = (
     ("Close this window and click", "Click"),
     ("Close this window, wait a minute, and click", "Wait a minute, then click"),

@@ -73,8 +73,8 @@ class ClioConnection(models.Model):
     def save(self, *args, **kwargs) -> None:
         """Save, leaving the lane lease out of a full save of an existing row.
 
-        Only lanes.py's conditional UPDATEs may change the lease; a page that loaded the row before
-        a job took the lane would otherwise release or overwrite it by saving its stale copy.
+        Only lanes.py's conditional UPDATEs may change the lease. Otherwise a page that loaded the
+        row before a job took the lane would release or overwrite the lease with its stale copy.
         """
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
