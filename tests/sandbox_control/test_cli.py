@@ -89,3 +89,9 @@ def test_cli_unreachable_sandbox():
     result = run_cli(f"http://127.0.0.1:{port}", "stats")
     assert result.returncode == 1
     assert "Could not reach the sandbox" in result.stderr
+
+
+def test_cli_bad_random_probability(sandbox):
+    result = run_cli(sandbox.base_url, "fault", "add", "--path", "/api/v4/*", "--random", "429=often")
+    assert result.returncode == 2
+    assert "--random item '429=often' is invalid" in result.stderr

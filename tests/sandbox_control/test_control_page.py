@@ -45,3 +45,14 @@ def test_page_adds_and_clears_faults(control_page, sandbox):
     with control_page.expect_navigation():
         control_page.locator("#fault-clear").get_by_role("button", name="Remove all fault rules").click()
     assert STORE.list() == []
+
+
+def test_page_bad_random_probability(control_page):
+    form = control_page.locator("#fault-add")
+    form.locator("input[name=random]").fill("drop=sometimes")
+    form.get_by_role("button", name="Add fault rule").click()
+
+    control_page.wait_for_url("**/_sandbox/faults")
+    shown = json.loads(control_page.locator("body").inner_text())
+    assert shown["error"]["message"].startswith("random item 'drop=sometimes' is invalid")
+    assert STORE.list() == []

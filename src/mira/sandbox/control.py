@@ -107,7 +107,10 @@ def _fault_spec(args: argparse.Namespace) -> dict[str, Any]:
     if args.script:
         spec["script"] = [item.strip() for item in args.script.split(",") if item.strip()]
     if args.random:
-        spec["random"] = _parse_probabilities(args.random)
+        try:
+            spec["random"] = parse_probabilities(args.random)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(f"--{error}") from None
     for name in ("seed", "burst", "delay_ms", "hold_ms", "retry_after", "truncate_at"):
         value = getattr(args, name)
         if value is not None:
@@ -115,14 +118,20 @@ def _fault_spec(args: argparse.Namespace) -> dict[str, Any]:
     return spec
 
 
-def _parse_probabilities(text: str) -> dict[str, float]:
+def parse_probabilities(text: str) -> dict[str, float]:
+    """Parse "429=0.1,drop=0.05" into {outcome: probability}; raise ValueError naming a bad item.
+
+    The CLI and the control page both accept this form, so both use this one parser.
+    """
     probabilities = {}
     for item in text.split(","):
         name, _, value = item.partition("=")
         try:
             probabilities[name.strip()] = float(value)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"--random item {item!r} is invalid; write outcome=probability, like 429=0.1,drop=0.05.") from None
+            raise ValueError(
+                f"random item {item.strip()!r} is invalid; write outcome=probability, like 429=0.1,drop=0.05."
+            ) from None
     return probabilities
 
 

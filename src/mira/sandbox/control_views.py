@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from mira.sandbox import datachanges
+from mira.sandbox.control import parse_probabilities
 from mira.sandbox.faults import STORE, FaultRuleError
 from mira.sandbox.fields import etag
 from mira.sandbox.stats import STATS
@@ -250,21 +251,13 @@ def _form_fault_spec(form: dict[str, Any]) -> dict[str, Any]:
         if name in ("burst", "delay_ms", "hold_ms", "retry_after", "truncate_at", "seed"):
             spec[name] = datachanges.parse_id(value, name)
         elif name == "random":
-            spec[name] = _parse_probabilities(value)
+            try:
+                spec[name] = parse_probabilities(value)
+            except ValueError as error:
+                raise FaultRuleError(str(error)) from None
         else:
             spec[name] = value
     return spec
-
-
-def _parse_probabilities(text: str) -> dict[str, float]:
-    probabilities = {}
-    for item in text.split(","):
-        name, _, value = item.partition("=")
-        try:
-            probabilities[name.strip()] = float(value)
-        except ValueError:
-            raise FaultRuleError(f"random item {item.strip()!r} is invalid; write outcome=probability, like 429=0.1,drop=0.05.") from None
-    return probabilities
 
 
 @control_endpoint(("GET", "DELETE"))
