@@ -27,7 +27,7 @@ def chromium():
     if not os.path.exists(CHROMIUM_PATH):
         pytest.fail(f"Chromium is missing at {CHROMIUM_PATH}; install Debian's chromium package.")
     # Playwright runs an event loop in this thread, and Django refuses ORM calls from a thread with a
-    # running loop unless told that the test knows the calls are synchronous.
+    # running loop unless DJANGO_ALLOW_ASYNC_UNSAFE declares the calls synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS)

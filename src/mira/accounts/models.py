@@ -15,7 +15,7 @@ def generate_account_id() -> str:
 
 
 class Firm(models.Model):
-    """A law firm using MIRA. Its Account ID is what Customer Success knows it by."""
+    """A law firm using MIRA. Customer Success identifies it by its Account ID."""
 
     name = models.CharField(max_length=200)
     account_id = models.CharField(max_length=20, unique=True, default=generate_account_id, editable=False)

@@ -1,4 +1,4 @@
-"""The go-live step: the firm tells Customer Success it is ready, and Customer Success activates it."""
+"""The go-live step: the firm notifies Customer Success that it is ready, and Customer Success activates it."""
 
 from django.conf import settings
 from django.db import models

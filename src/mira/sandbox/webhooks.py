@@ -113,7 +113,7 @@ def notify_record_changed(model: str, record: Any, event: str) -> int:
     before the row is deleted, because the payload is rendered from the record now.
 
     NOTE: Clio sends "updated" only when a field named in the webhook's `fields` changed; the sandbox
-    sends it for every update it is told about.
+    sends it for every update reported to it.
     """
     if model not in MODEL_RESOURCES:
         raise ValueError(f"Webhook model {model!r} is not supported; use one of {', '.join(sorted(MODEL_RESOURCES))}.")

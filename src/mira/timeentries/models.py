@@ -8,9 +8,9 @@ class TimeEntry(models.Model):
     """A timekeeper's entry of work on one matter.
 
     Lifecycle: draft -> approved -> posted. An approved entry waits until the firm is live. While the
-    worker posts it, `posting_started_at` is set; if the outcome of that request is unknown (a
+    worker posts it, `posting_started_at` is set. If the outcome of that request is unknown (a
     timeout), the next attempt first looks in Clio for an activity created since then, so the entry
-    is never posted twice. `failed` means Clio rejected the entry and a person must act.
+    is not posted a second time. `failed` means Clio rejected the entry and a person must act.
     """
 
     class Status(models.TextChoices):
